@@ -1,0 +1,29 @@
+// The layer flags shared by `conv`, `shape` (and `filter`): --strides, --padding, --dilation,
+// --output-padding, --groups, --data-format, --activation, --transpose. Parsed into a Layer.
+#pragma once
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "engine/layer.h"
+
+namespace convscope {
+
+struct LayerFlags {
+  bool transpose = false;
+  std::string strides = "1", padding = "valid", dilation = "1", output_padding, data_format = "channels_last";
+  std::string activation = "linear", border = "zero";
+  int groups = 1;
+
+  // Registers the flags on a subcommand. with_border adds --border (forward conv only).
+  void add_to(CLI::App* cmd, bool with_border);
+  // Fills every field of `layer` the flags describe; throws UserError on malformed values.
+  void apply(Layer& layer) const;
+};
+
+// "3" -> (3,3); "2,1" -> (2,1). Throws UserError naming the flag.
+void parse_pair(const std::string& text, const char* flag, int* a, int* b);
+// "T,B,L,R" explicit padding or a padding name.
+Padding parse_padding(const std::string& text);
+
+}  // namespace convscope
