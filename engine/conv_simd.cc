@@ -1,12 +1,30 @@
-// Highway implementation of the convolution: weights packed per group as
-// [ky][kx][ci_local][co_local padded to whole vectors], output pixels computed with the output
-// channels in vector lanes. Forward and transposed share the inner kernel; they differ only in
-// which (input pixel, tap) pairs feed an output pixel.
+// Highway kernels for the convolution (contract in conv_simd.h). Work is cut into bands of output
+// rows (one parallel_for chunk each, cancellable between bands). A band copies each input row it
+// needs, once, into a small ring of padded rows (conv_rows.h: border values included) just before
+// its first use, so the kernels below run branch-free over whole vectors. Three kernels, picked by
+// a ladder in Conv():
+//   - depthwise, stride 1 in x, few channels: "flat" rows. Output row element j = (ox, c) reads
+//     padded-row element j + kx*dx*C through weights that depend on c = j % C only, so lanes run
+//     over x and c together with C/gcd(C, lanes) weight patterns per tap (3 for RGB on any width).
+//     The interior of a row reads the input rows directly; only short pieces at both ends are
+//     padded copies (the image filters are memory-bound: one read, one write per element).
+//   - depthwise otherwise: channels in lanes, several output pixels per block.
+//   - everything else (dense, grouped, transposed): register-blocked direct convolution, PB output
+//     pixels x CB vectors of output channels in accumulators, weights packed per channel tile as
+//     [tap][ci][CB*lanes] and summed in passes of a few input channels whose weights fit L1.
+//     A transposed layer runs as stride-phase sub-convolutions (only the taps that land on an
+//     output's phase, no zero insertion) through the same kernel.
+// Each output element's sum is computed in an order fixed by the layer alone (channel pass, tap,
+// input channel), never by the band or thread, so results are bit-identical for any thread count.
+// Tails reuse a full block shifted back over already-computed outputs: they are recomputed to the
+// same bits, so overlapping stores are harmless.
 #include <algorithm>
+#include <cstring>
 #include <vector>
 
 #include "engine/activation.h"
 #include "engine/border.h"
+#include "engine/conv_rows.h"
 #include "engine/conv_simd.h"
 #include "engine/error.h"
 #include "engine/thread_pool.h"
@@ -16,97 +34,563 @@
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 #include "hwy/highway.h"
 #include "hwy/aligned_allocator.h"
+#include "hwy/cache_control.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace convscope {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 using DF = hn::ScalableTag<float>;
+using VF = hn::Vec<DF>;
 
-struct Tap {
-  int64_t offset;  // element offset of x[iy, ix, group's first channel] within the image
-  int64_t w_index; // offset of the tap's [ci_local][co_padded] weight block
+#if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
+constexpr int kRegs = 32;
+#else
+constexpr int kRegs = 16;
+#endif
+
+// Extra floats after every padded row: the flat and per-channel kernels may load a few vectors
+// past the last column (into lanes whose results are never stored).
+size_t RowSlack() { return 8 * hn::Lanes(DF()); }
+
+bool VectorActivation(Activation a) {
+  return a == Activation::Linear || a == Activation::Relu || a == Activation::LeakyRelu ||
+         a == Activation::HardSigmoid;
+}
+
+// The activations that are exact in a few vector ops (same float ops as activation.cc); the
+// others are applied per row afterwards with the scalar activate().
+HWY_INLINE VF Activate(DF d, VF v, Activation a) {
+  switch (a) {
+    case Activation::Relu:
+      return hn::Max(v, hn::Zero(d));  // x > 0 ? x : 0
+    case Activation::LeakyRelu:
+      return hn::IfThenElse(v > hn::Zero(d), v, hn::Mul(v, hn::Set(d, 0.2f)));
+    case Activation::HardSigmoid:  // clamp(x / 6 + 0.5, 0, 1)
+      return hn::Min(hn::Max(hn::Add(hn::Div(v, hn::Set(d, 6.0f)), hn::Set(d, 0.5f)), hn::Zero(d)),
+                     hn::Set(d, 1.0f));
+    default:
+      return v;
+  }
+}
+
+// Stores the first `count` lanes of v (count may exceed the lane count: then all of them).
+HWY_INLINE void StorePartial(DF d, VF v, int64_t count, float* p) {
+  const int64_t n = static_cast<int64_t>(hn::Lanes(d));
+  if (count >= n) {
+    hn::StoreU(v, d, p);
+  } else if (count > 0) {
+    HWY_ALIGN float tmp[HWY_MAX_BYTES / sizeof(float)];
+    hn::Store(v, d, tmp);
+    std::memcpy(p, tmp, static_cast<size_t>(count) * sizeof(float));
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Dense / grouped / transposed: register-blocked direct convolution.
+
+struct TapPtr {
+  const float* in;  // input of output pixel t = 0 at this tap, at the group's first channel
+  const float* w;   // packed weights of this tap and channel tile: [ci][CB * lanes]
 };
 
+struct DenseRow {
+  const TapPtr* taps;
+  int64_t ntaps;
+  int64_t ci0, ci1;  // this pass's input channels of the group: [ci0, ci1)
+  int64_t in_step;   // floats between the inputs of consecutive output pixels
+  const float* bias; // CB * lanes packed bias of the tile
+  float* out;        // output pixel t = 0, first channel of the tile
+  int64_t out_step;  // floats between consecutive output pixels
+  int64_t valid;     // output channels of the tile that exist (<= CB * lanes)
+  Activation act;
+  // Input channels are summed in passes of a few channels (so the pass's weights stay in L1);
+  // between passes the partial sums of the row live in `acc_in` / `acc_out` (CB * lanes floats
+  // per pixel, two buffers so that a shifted tail block reads what it read before).
+  const float* acc_in;  // null on the first pass: start from zero
+  float* acc_out;       // null on the last pass: finish into `out`
+};
+
+// Output pixels [t0, t0 + PB) of a row, CB vectors of output channels.
+template <int PB, int CB>
+HWY_INLINE void DenseBlock(const DenseRow& r, int64_t t0) {
+  const DF d;
+  const size_t N = hn::Lanes(d);
+  VF acc[PB][CB];
+  for (int p = 0; p < PB; ++p)
+    for (int c = 0; c < CB; ++c)
+      acc[p][c] = r.acc_in ? hn::Load(d, r.acc_in + ((t0 + p) * CB + c) * N) : hn::Zero(d);
+  for (int64_t k = 0; k < r.ntaps; ++k) {
+    const float* HWY_RESTRICT in = r.taps[k].in + t0 * r.in_step;
+    const float* HWY_RESTRICT w = r.taps[k].w + r.ci0 * CB * N;
+    for (int64_t ci = r.ci0; ci < r.ci1; ++ci, w += CB * N) {
+      VF wv[CB];
+      for (int c = 0; c < CB; ++c) wv[c] = hn::LoadU(d, w + c * N);
+      for (int p = 0; p < PB; ++p) {
+        const VF xb = hn::Set(d, in[p * r.in_step + ci]);  // x[pixel p, ci] in every lane
+        for (int c = 0; c < CB; ++c) acc[p][c] = hn::MulAdd(xb, wv[c], acc[p][c]);  // += x * w[ci, co..]
+      }
+    }
+  }
+  if (r.acc_out) {
+    for (int p = 0; p < PB; ++p)
+      for (int c = 0; c < CB; ++c) hn::Store(acc[p][c], d, r.acc_out + ((t0 + p) * CB + c) * N);
+    return;
+  }
+  for (int p = 0; p < PB; ++p) {
+    float* out = r.out + (t0 + p) * r.out_step;
+    for (int c = 0; c < CB; ++c) {
+      const VF v = Activate(d, hn::Add(acc[p][c], hn::LoadU(d, r.bias + c * N)), r.act);
+      StorePartial(d, v, r.valid - static_cast<int64_t>(c * N), out + c * N);
+    }
+  }
+}
+
+template <int CB>
+constexpr int DensePixels() {
+  // Accumulators PB*CB plus CB weight vectors and one broadcast must fit the register file.
+  return std::min(12, (kRegs - CB - 2) / CB);
+}
+
+// One block of `rest` (< PB) pixels at t0: DenseBlock<rest, CB> picked by a compile-time ladder.
+template <int CB, int R>
+HWY_INLINE void DenseTail(const DenseRow& r, int64_t t0, int64_t rest) {
+  if constexpr (R > 0) {
+    if (rest == R) return DenseBlock<R, CB>(r, t0);
+    DenseTail<CB, R - 1>(r, t0, rest);
+  }
+}
+
+template <int CB>
+void DenseRowRun(DenseRow r, int64_t count, int64_t cin, int64_t ci_pass, float* scratch) {
+  constexpr int PB = DensePixels<CB>();
+  const int64_t tile_floats = count * CB * static_cast<int64_t>(hn::Lanes(DF()));
+  float* bufs[2] = {scratch, scratch + tile_floats};
+  int which = 0;
+  for (int64_t ci0 = 0; ci0 < cin; ci0 += ci_pass) {
+    r.ci0 = ci0;
+    r.ci1 = std::min(cin, ci0 + ci_pass);
+    r.acc_in = ci0 == 0 ? nullptr : bufs[which];
+    r.acc_out = r.ci1 == cin ? nullptr : bufs[which ^ 1];
+    which ^= 1;
+    int64_t t = 0;
+    for (; t + PB <= count; t += PB) DenseBlock<PB, CB>(r, t);
+    DenseTail<CB, PB - 1>(r, t, count - t);  // the last count % PB pixels in one block
+  }
+}
+
+void DenseRowDispatch(int cb, const DenseRow& r, int64_t count, int64_t cin, int64_t ci_pass, float* scratch) {
+  switch (cb) {
+    case 1: return DenseRowRun<1>(r, count, cin, ci_pass, scratch);
+    case 2: return DenseRowRun<2>(r, count, cin, ci_pass, scratch);
+    case 3: return DenseRowRun<3>(r, count, cin, ci_pass, scratch);
+    default: return DenseRowRun<4>(r, count, cin, ci_pass, scratch);
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Depthwise, channels in lanes: out[t, c] = sum over taps in[t*in_step + tap, c] * w[tap, c].
+
+struct DepthRow {
+  const float* const* taps;  // input of output pixel 0 at each tap (padded row + column offset)
+  int64_t ntaps;
+  const float* w;            // [tap][wstride] weights, zero padded
+  int64_t wstride;
+  const float* bias;         // bias padded to wstride
+  int64_t channels;          // C' (channels after the depth multiplier)
+  int64_t in_step;           // floats between consecutive output pixels' inputs
+  float* out;
+  Activation act;
+};
+
+template <int PB>
+HWY_INLINE void DepthBlock(const DepthRow& r, int64_t t0, int64_t c0, int64_t valid) {
+  const DF d;
+  VF acc[PB];
+  for (int p = 0; p < PB; ++p) acc[p] = hn::Zero(d);
+  for (int64_t k = 0; k < r.ntaps; ++k) {
+    const VF w = hn::LoadU(d, r.w + k * r.wstride + c0);
+    const float* HWY_RESTRICT in = r.taps[k] + t0 * r.in_step + c0;
+    for (int p = 0; p < PB; ++p) acc[p] = hn::MulAdd(hn::LoadU(d, in + p * r.in_step), w, acc[p]);
+  }
+  const VF b = hn::LoadU(d, r.bias + c0);
+  for (int p = 0; p < PB; ++p)
+    StorePartial(d, Activate(d, hn::Add(acc[p], b), r.act), valid, r.out + (t0 + p) * r.channels + c0);
+}
+
+void DepthRowRun(const DepthRow& r, int64_t count) {
+  constexpr int PB = kRegs >= 32 ? 12 : 8;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(DF()));
+  // Channel tiles; the last one shifts back to end at C' (same bits where it overlaps).
+  for (int64_t c0 = 0; c0 < r.channels; c0 += N) {
+    const int64_t cs = (c0 + N > r.channels && r.channels >= N) ? r.channels - N : c0;
+    const int64_t valid = std::min(N, r.channels - cs);
+    if (count >= PB) {
+      int64_t t = 0;
+      for (; t + PB <= count; t += PB) DepthBlock<PB>(r, t, cs, valid);
+      if (t < count) DepthBlock<PB>(r, count - PB, cs, valid);
+    } else {
+      for (int64_t t = 0; t < count; ++t) DepthBlock<1>(r, t, cs, valid);
+    }
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Depthwise, stride 1 in x: flat rows. Output element j of the row (j = ox*C + c) is
+// sum over taps of row_ky[j + kx*dx*C] * w[tap, j % C]; a vector at j0 (a multiple of C) uses
+// weight pattern v = (j0 / lanes) % P where P = lcm(C, lanes) / lanes.
+
+struct FlatRow {
+  const float* const* taps;  // padded row + kx*dx*C per tap
+  int64_t ntaps;
+  const float* wpat;         // [tap][P][lanes]
+  const float* bpat;         // [P][lanes]
+  float* out;
+  int64_t length;            // out_w * C
+  Activation act;
+};
+
+// GB groups of P vectors at j0 (a multiple of P * lanes, or of C for the shifted tail).
+template <int P, int GB>
+HWY_INLINE void FlatBlock(const FlatRow& r, int64_t j0, int64_t valid) {
+  const DF d;
+  const size_t N = hn::Lanes(d);
+  VF acc[GB * P];
+  for (int i = 0; i < GB * P; ++i) acc[i] = hn::Zero(d);
+  for (int64_t k = 0; k < r.ntaps; ++k) {
+    const float* HWY_RESTRICT in = r.taps[k] + j0;
+    const float* HWY_RESTRICT wp = r.wpat + k * P * N;
+    for (int v = 0; v < P; ++v) {
+      const VF w = hn::Load(d, wp + v * N);  // weights of channels (j0 + v*N + lane) % C
+      for (int g = 0; g < GB; ++g)
+        acc[g * P + v] = hn::MulAdd(hn::LoadU(d, in + (g * P + v) * N), w, acc[g * P + v]);
+    }
+  }
+  for (int g = 0; g < GB; ++g)
+    for (int v = 0; v < P; ++v) {
+      const int64_t off = static_cast<int64_t>((g * P + v) * N);
+      const VF y = Activate(d, hn::Add(acc[g * P + v], hn::Load(d, r.bpat + v * N)), r.act);
+      StorePartial(d, y, valid - off, r.out + j0 + off);
+    }
+}
+
+template <int P>
+void FlatRowRun(const FlatRow& r) {
+  constexpr int GB = std::max(1, (kRegs >= 32 ? 16 : 8) / P);
+  const int64_t N = static_cast<int64_t>(hn::Lanes(DF()));
+  const int64_t group = P * N, block = GB * group;  // both multiples of C
+  const int64_t L = r.length;
+  if (L >= block) {
+    int64_t j = 0;
+    for (; j + block <= L; j += block) FlatBlock<P, GB>(r, j, block);
+    if (j < L) FlatBlock<P, GB>(r, L - block, block);
+  } else if (L >= group) {
+    int64_t j = 0;
+    for (; j + group <= L; j += group) FlatBlock<P, 1>(r, j, group);
+    if (j < L) FlatBlock<P, 1>(r, L - group, group);
+  } else {
+    FlatBlock<P, 1>(r, 0, L);  // reads past the row into its slack; stores only L values
+  }
+}
+
+void FlatRowDispatch(int p, const FlatRow& r) {
+  switch (p) {
+    case 1: return FlatRowRun<1>(r);
+    case 2: return FlatRowRun<2>(r);
+    case 3: return FlatRowRun<3>(r);
+    default: return FlatRowRun<4>(r);
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+
 const char* TargetName() { return hwy::TargetName(HWY_TARGET); }
+
+int64_t Gcd(int64_t a, int64_t b) {
+  while (b) {
+    const int64_t t = a % b;
+    a = b;
+    b = t;
+  }
+  return a;
+}
+
+using AlignedFloats = hwy::AlignedFreeUniquePtr<float[]>;
+
+AlignedFloats AllocFloats(int64_t n) {
+  AlignedFloats p = hwy::AllocateAligned<float>(static_cast<size_t>(std::max<int64_t>(n, 1)));
+  if (!p) throw std::bad_alloc();
+  return p;
+}
 
 void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* kernel, const float* bias,
           float* y, const ExecContext& ctx) {
   const DF df;
   const int64_t N = static_cast<int64_t>(hn::Lanes(df));
+  const int64_t KH = p.y.kernel, KW = p.x.kernel, taps = KH * KW;
+  const int64_t sy = p.y.stride, sx = p.x.stride, dy = p.y.dilation, dx = p.x.dilation;
   const int64_t cin_g = p.cin_per_group, cout_g = p.cout_per_group;
-  const int64_t co_pad = (cout_g + N - 1) / N * N;
-  const int64_t KH = p.y.kernel, KW = p.x.kernel;
-  const int64_t taps = KH * KW;
+  const bool depthwise = !p.transpose && cin_g == 1;
+  const bool vec_act = VectorActivation(layer.activation);
+  const float constant = p.transpose ? 0.0f : border_constant(layer.border, layer.border_value);
 
-  // Pack: packed[g][tap][ci_local][co_local], zero beyond cout_g.
-  hwy::AlignedFreeUniquePtr<float[]> packed =
-      hwy::AllocateAligned<float>(static_cast<size_t>(p.groups * taps * cin_g * co_pad));
-  std::fill(packed.get(), packed.get() + p.groups * taps * cin_g * co_pad, 0.0f);
-  for (int64_t g = 0; g < p.groups; ++g)
+  // Columns: padded layout and the input channel width of a padded column (C' = C * multiplier).
+  const conv_rows::PaddedAxis ax = p.transpose ? conv_rows::transposed_axis(p.x) : conv_rows::forward_axis(p.x);
+  const conv_rows::PaddedAxis ay = p.transpose ? conv_rows::transposed_axis(p.y) : conv_rows::forward_axis(p.y);
+  const int64_t expand = depthwise ? cout_g : 1;
+  const int64_t cw = p.in_c * expand;
+  const conv_rows::RowPadder padder(ax, p.in_w, p.in_c, expand, layer.border, constant, p.transpose);
+  const int64_t row_stride = padder.floats() + static_cast<int64_t>(RowSlack());
+
+  // ---- Pick the kernel and pack its weights.
+  enum class Kind { Flat, Depth, Dense } kind;
+  int64_t pattern = 0;  // flat: weight patterns per tap
+  if (depthwise) {
+    pattern = cw / Gcd(cw, N);
+    kind = (sx == 1 && pattern <= 4) ? Kind::Flat : Kind::Depth;
+  } else {
+    kind = Kind::Dense;
+  }
+
+  AlignedFloats wpack, bpack;
+  int cb = 1;
+  int64_t tile_w = 0, tiles = 0, wstride = 0;
+  if (kind == Kind::Flat) {
+    // wpat[tap][v][lane] = w[tap, (v*N + lane) % C'];  Keras depthwise layout is (KH, KW, 1, C').
+    wpack = AllocFloats(taps * pattern * N);
+    bpack = AllocFloats(pattern * N);
     for (int64_t t = 0; t < taps; ++t)
-      for (int64_t cl = 0; cl < cin_g; ++cl)
-        for (int64_t ol = 0; ol < cout_g; ++ol) {
-          float w;
-          if (p.transpose)  // (KH, KW, C_out/groups, C_in): "input" of the tap is the layer input
-            w = kernel[(t * cout_g + ol) * p.in_c + g * cin_g + cl];
-          else  // (KH, KW, C_in/groups, C_out)
-            w = kernel[(t * cin_g + cl) * p.out_c + g * cout_g + ol];
-          packed[((g * taps + t) * cin_g + cl) * co_pad + ol] = w;
-        }
+      for (int64_t i = 0; i < pattern * N; ++i) wpack[t * pattern * N + i] = kernel[t * cw + i % cw];
+    for (int64_t i = 0; i < pattern * N; ++i) bpack[i] = bias ? bias[i % cw] : 0.0f;
+  } else if (kind == Kind::Depth) {
+    wstride = (cw + N - 1) / N * N + N;
+    wpack = AllocFloats(taps * wstride);
+    bpack = AllocFloats(wstride);
+    std::fill(wpack.get(), wpack.get() + taps * wstride, 0.0f);
+    std::fill(bpack.get(), bpack.get() + wstride, 0.0f);
+    for (int64_t t = 0; t < taps; ++t)
+      std::copy(kernel + t * cw, kernel + (t + 1) * cw, wpack.get() + t * wstride);
+    if (bias) std::copy(bias, bias + cw, bpack.get());
+  } else {
+    // Channel tiles of CB vectors, as few padded lanes as possible.
+    const int max_cb = kRegs >= 32 ? 4 : 2;
+    const int64_t nv = (cout_g + N - 1) / N;
+    tiles = (nv + max_cb - 1) / max_cb;
+    cb = static_cast<int>((nv + tiles - 1) / tiles);
+    tile_w = cb * N;
+    // packed[g][tile][tap][ci][tile_w], zero beyond cout_g.
+    const int64_t per_tile = taps * cin_g * tile_w;
+    wpack = AllocFloats(p.groups * tiles * per_tile);
+    bpack = AllocFloats(p.groups * tiles * tile_w);
+    std::fill(wpack.get(), wpack.get() + p.groups * tiles * per_tile, 0.0f);
+    std::fill(bpack.get(), bpack.get() + p.groups * tiles * tile_w, 0.0f);
+    for (int64_t g = 0; g < p.groups; ++g)
+      for (int64_t ol = 0; ol < cout_g; ++ol) {
+        const int64_t tile = ol / tile_w, lane = ol % tile_w;
+        float* dst = wpack.get() + (g * tiles + tile) * per_tile + lane;
+        for (int64_t t = 0; t < taps; ++t)
+          for (int64_t cl = 0; cl < cin_g; ++cl) {
+            // Conv2D (KH, KW, C_in/groups, C_out); Conv2DTranspose (KH, KW, C_out/groups, C_in).
+            const float w = p.transpose ? kernel[(t * cout_g + ol) * p.in_c + g * cin_g + cl]
+                                        : kernel[(t * cin_g + cl) * p.out_c + g * cout_g + ol];
+            dst[(t * cin_g + cl) * tile_w] = w;
+          }
+        bpack[(g * tiles + tile) * tile_w + lane] = bias ? bias[g * cout_g + ol] : 0.0f;
+      }
+  }
 
-  const float border_value = border_constant(layer.border, layer.border_value);
-  const int64_t rows = p.batch * p.out_h;
+  // Dense: input channels per pass, so that a pass's weights (taps x ci x tile) take about 32 KiB.
+  const int64_t ci_pass =
+      kind == Kind::Dense ? std::clamp<int64_t>((int64_t{32} << 10) / (4 * taps * std::max<int64_t>(tile_w, 1)), 1, cin_g)
+                          : 1;
+  const bool multi_pass = kind == Kind::Dense && ci_pass < cin_g;
+
+  // Flat rows read the interior straight from the input rows (no copy): only the first nL and last
+  // nR output pixels of a row read padded columns, from two short padded pieces per row. Segments
+  // are at least one weight-pattern group long, so no block reads past its segment; where they
+  // overlap, the outputs are computed twice to the same bits.
+  int64_t seg_l = 0, seg_r = 0, int_a = 0, int_b = 0, piece_l = 0, piece_r = 0;
+  bool flat_direct = false;
+  if (kind == Kind::Flat && expand == 1) {
+    const int64_t min_px = pattern * N / cw;  // one group of P vectors, in pixels
+    int_a = std::min(p.out_w, p.x.pad_before);
+    int_b = std::clamp<int64_t>(p.in_w - (KW - 1) * dx + p.x.pad_before, 0, p.out_w);
+    if (int_b - int_a >= min_px) {
+      flat_direct = true;
+      seg_l = std::min(p.out_w, std::max(int_a, min_px));
+      seg_r = std::min(p.out_w, std::max(p.out_w - int_b, min_px));
+      piece_l = seg_l + (KW - 1) * dx;  // padded columns [0, piece_l)
+      piece_r = seg_r + (KW - 1) * dx;  // padded columns [out_w - seg_r, ax.size)
+    }
+  }
+  const int64_t piece_stride = (piece_l + piece_r) * cw + static_cast<int64_t>(RowSlack());
+  AlignedFloats constant_row;
+  if (flat_direct) {
+    constant_row = AllocFloats(p.in_w * p.in_c);
+    std::fill(constant_row.get(), constant_row.get() + p.in_w * p.in_c, constant);
+  }
+
+  // ---- Bands of output rows, one chunk each: about 16 per image so that both threads stay busy
+  // and a cancel is seen soon. The padded rows live in a ring of `ring` rows (all the rows one
+  // output row reads), each built once per band just before the first output row that needs it.
+  const int64_t rows_per_band = std::max<int64_t>(1, (p.out_h + 15) / 16);
+  const int64_t bands = (p.out_h + rows_per_band - 1) / rows_per_band;
+  const int64_t ring = p.transpose ? ay.lead + 1 : p.y.extent;
+
+  // Padded rows needed by output row oy: [lo, hi].
+  auto rows_needed = [&](int64_t oy, int64_t* lo, int64_t* hi) {
+    if (p.transpose) {
+      const int64_t q = (oy + p.y.pad_before) / sy;
+      *lo = q + ay.lead - ((KH - 1) * dy) / sy;
+      *hi = q + ay.lead;
+    } else {
+      *lo = oy * sy;
+      *hi = oy * sy + (KH - 1) * dy;
+    }
+  };
+
+  const int64_t image_in = p.in_h * p.in_w * p.in_c;
+  const int64_t image_out = p.out_h * p.out_w * p.out_c;
   ThreadPool& pool = ctx.pool ? *ctx.pool : ThreadPool::shared();
-  pool.parallel_for(rows, ctx.threads, [&](int64_t row) {
-    const int64_t n = row / p.out_h, oy = row % p.out_h;
-    const float* image = x + n * p.in_h * p.in_w * p.in_c;
-    std::vector<Tap> list;
-    list.reserve(static_cast<size_t>(taps));
-    std::vector<float> acc(static_cast<size_t>(co_pad));
-    std::vector<float> constant_px(static_cast<size_t>(p.in_c), border_value);
-    for (int64_t ox = 0; ox < p.out_w; ++ox) {
-      // Which input pixels feed (oy, ox), as offsets; -1 offsets read the border constant.
-      list.clear();
-      for (int64_t ky = 0; ky < KH; ++ky)
-        for (int64_t kx = 0; kx < KW; ++kx) {
-          int64_t iy, ix;
-          if (p.transpose) {  // o = i*s + k*d - before  =>  i = (o + before - k*d) / s when exact
-            const int64_t ny = oy + p.y.pad_before - ky * p.y.dilation;
-            const int64_t nx = ox + p.x.pad_before - kx * p.x.dilation;
-            if (ny < 0 || nx < 0 || ny % p.y.stride || nx % p.x.stride) continue;
-            iy = ny / p.y.stride;
-            ix = nx / p.x.stride;
-            if (iy >= p.in_h || ix >= p.in_w) continue;
-          } else {
-            iy = border_source(oy * p.y.stride + ky * p.y.dilation - p.y.pad_before, p.in_h, layer.border);
-            ix = border_source(ox * p.x.stride + kx * p.x.dilation - p.x.pad_before, p.in_w, layer.border);
-            if ((iy < 0 || ix < 0) && border_value == 0.0f) continue;  // zero padding adds nothing
-          }
-          const int64_t off = (iy < 0 || ix < 0) ? -1 : (iy * p.in_w + ix) * p.in_c;
-          list.push_back({off, (ky * KW + kx) * cin_g * co_pad});
-        }
-      float* out = y + ((n * p.out_h + oy) * p.out_w + ox) * p.out_c;
-      for (int64_t g = 0; g < p.groups; ++g) {
-        const float* wg = packed.get() + g * taps * cin_g * co_pad;
-        for (int64_t c0 = 0; c0 < co_pad; c0 += N) {
-          auto sum = hn::Zero(df);
-          for (const Tap& tap : list) {
-            const float* px = tap.offset < 0 ? constant_px.data() : image + tap.offset;
-            px += g * cin_g;
-            const float* w = wg + tap.w_index + c0;
-            for (int64_t cl = 0; cl < cin_g; ++cl)
-              sum = hn::MulAdd(hn::Set(df, px[cl]), hn::Load(df, w + cl * co_pad), sum);  // += x * w[co..co+N)
-          }
-          hn::StoreU(sum, df, acc.data() + c0);
-        }
-        for (int64_t ol = 0; ol < cout_g; ++ol) {
-          const int64_t co = g * cout_g + ol;
-          out[co] = activate(layer.activation, acc[static_cast<size_t>(ol)] + (bias ? bias[co] : 0.0f));
+
+  pool.parallel_for(p.batch * bands, ctx.threads, [&](int64_t chunk) {
+    if (ctx.cancel && ctx.cancel->load(std::memory_order_relaxed)) throw Cancelled();
+    const int64_t n = chunk / bands, band = chunk % bands;
+    const int64_t oy0 = band * rows_per_band, oy1 = std::min(p.out_h, oy0 + rows_per_band);
+    const float* image = x + n * image_in;
+    float* out_image = y + n * image_out;
+
+    const int64_t slot_floats = flat_direct ? piece_stride : row_stride;
+    AlignedFloats buf = AllocFloats(ring * slot_floats);
+    std::vector<const float*> slot_src(static_cast<size_t>(ring));  // flat_direct: the row's data
+    int64_t built = -1;  // highest padded row built so far (the ring holds [built - ring + 1, built])
+    auto build_rows = [&](int64_t oy) {
+      int64_t lo, hi;
+      rows_needed(oy, &lo, &hi);
+      for (int64_t r = std::max(lo, built + 1); r <= hi; ++r) {
+        const int64_t iy_raw = r - ay.lead;
+        const int64_t iy = p.transpose ? (iy_raw >= 0 && iy_raw < p.in_h ? iy_raw : -1)
+                                       : border_source(iy_raw, p.in_h, layer.border);
+        const float* src = iy < 0 ? nullptr : image + iy * p.in_w * p.in_c;
+        float* dst = buf.get() + (r % ring) * slot_floats;
+        if (flat_direct) {
+          slot_src[static_cast<size_t>(r % ring)] = src ? src : constant_row.get();
+          padder.build_range(src, dst, 0, piece_l);
+          padder.build_range(src, dst + piece_l * cw, p.out_w - seg_r, p.out_w - seg_r + piece_r);
+          std::fill(dst + (piece_l + piece_r) * cw, dst + slot_floats, 0.0f);
+        } else {
+          padder.build(src, dst);
+          std::fill(dst + padder.floats(), dst + row_stride, 0.0f);
         }
       }
+      built = std::max(built, hi);
+    };
+    auto band_row = [&](int64_t padded_row) { return buf.get() + (padded_row % ring) * slot_floats; };
+
+    // Partial sums between input-channel passes: two buffers of one row x one channel tile.
+    AlignedFloats scratch = multi_pass ? AllocFloats(2 * p.out_w * tile_w) : AlignedFloats();
+    std::vector<const float*> tap_in(static_cast<size_t>(taps)), tap_mid(tap_in), tap_right(tap_in);
+    std::vector<TapPtr> tap_list(static_cast<size_t>(taps));
+    // Asks for the input rows the next output row will copy, so that DRAM reads overlap this
+    // row's arithmetic and stores instead of stalling the copy.
+    auto prefetch_rows = [&](int64_t oy) {
+      if (oy >= oy1) return;
+      int64_t lo, hi;
+      rows_needed(oy, &lo, &hi);
+      for (int64_t r = std::max(lo, built + 1); r <= hi; ++r) {
+        const int64_t iy_raw = r - ay.lead;
+        if (iy_raw < 0 || iy_raw >= p.in_h) continue;
+        const char* src = reinterpret_cast<const char*>(image + iy_raw * p.in_w * p.in_c);
+        const int64_t bytes = p.in_w * p.in_c * static_cast<int64_t>(sizeof(float));
+        for (int64_t o = 0; o < bytes; o += 64) hwy::Prefetch(src + o);
+      }
+    };
+    for (int64_t oy = oy0; oy < oy1; ++oy) {
+      build_rows(oy);
+      prefetch_rows(oy + 1);
+      float* out_row = out_image + oy * p.out_w * p.out_c;
+      if (kind == Kind::Flat || kind == Kind::Depth) {
+        for (int64_t ky = 0; ky < KH && !flat_direct; ++ky) {
+          const float* row = band_row(oy * sy + ky * dy);
+          for (int64_t kx = 0; kx < KW; ++kx) tap_in[static_cast<size_t>(ky * KW + kx)] = row + kx * dx * cw;
+        }
+        float* dst = out_row;
+        if (flat_direct) {
+          // Left piece, interior straight from the input rows, right piece.
+          for (int64_t ky = 0; ky < KH; ++ky) {
+            const int64_t slot = (oy * sy + ky * dy) % ring;
+            const float* left = buf.get() + slot * slot_floats;
+            const float* src = slot_src[static_cast<size_t>(slot)];
+            for (int64_t kx = 0; kx < KW; ++kx) {
+              const size_t t = static_cast<size_t>(ky * KW + kx);
+              tap_in[t] = left + kx * dx * cw;
+              tap_mid[t] = src + (int_a + kx * dx - p.x.pad_before) * cw;
+              tap_right[t] = left + (piece_l + kx * dx) * cw;
+            }
+          }
+          const int P = static_cast<int>(pattern);
+          FlatRowDispatch(P, FlatRow{tap_in.data(), taps, wpack.get(), bpack.get(), dst, seg_l * cw, layer.activation});
+          FlatRowDispatch(P, FlatRow{tap_mid.data(), taps, wpack.get(), bpack.get(), dst + int_a * cw,
+                                     (int_b - int_a) * cw, layer.activation});
+          FlatRowDispatch(P, FlatRow{tap_right.data(), taps, wpack.get(), bpack.get(),
+                                     dst + (p.out_w - seg_r) * cw, seg_r * cw, layer.activation});
+        } else if (kind == Kind::Flat) {
+          const FlatRow r{tap_in.data(), taps, wpack.get(), bpack.get(), dst, p.out_w * cw, layer.activation};
+          FlatRowDispatch(static_cast<int>(pattern), r);
+        } else {
+          const DepthRow r{tap_in.data(), taps, wpack.get(), wstride, bpack.get(), cw, sx * cw, dst,
+                           layer.activation};
+          DepthRowRun(r, p.out_w);
+        }
+      } else if (!p.transpose) {
+        for (int64_t g = 0; g < p.groups; ++g)
+          for (int64_t tile = 0; tile < tiles; ++tile) {
+            const float* wt = wpack.get() + (g * tiles + tile) * taps * cin_g * tile_w;
+            for (int64_t ky = 0; ky < KH; ++ky) {
+              const float* row = band_row(oy * sy + ky * dy) + g * cin_g;
+              for (int64_t kx = 0; kx < KW; ++kx) {
+                const int64_t t = ky * KW + kx;
+                tap_list[static_cast<size_t>(t)] = {row + kx * dx * cw, wt + t * cin_g * tile_w};
+              }
+            }
+            const DenseRow r{tap_list.data(), taps, 0, cin_g, sx * cw, bpack.get() + (g * tiles + tile) * tile_w,
+                             out_row + g * cout_g + tile * tile_w, p.out_c,
+                             std::min(tile_w, cout_g - tile * tile_w), layer.activation, nullptr, nullptr};
+            DenseRowDispatch(cb, r, p.out_w, cin_g, ci_pass, scratch.get());
+          }
+      } else {
+        // Transposed: this row's phase ry takes taps ky with (ky*dy) % sy == ry from padded row
+        // q + lead - floor(ky*dy/sy); likewise per column phase rx.
+        const int64_t ty = oy + p.y.pad_before, ry = ty % sy, qy = ty / sy;
+        for (int64_t rx = 0; rx < sx; ++rx) {
+          // Outputs ox = qx*sx + rx - before for qx in [qx_lo, qx_hi].
+          const int64_t bx = p.x.pad_before;
+          const int64_t qx_lo = std::max<int64_t>(0, conv_rows::floor_div(bx - rx + sx - 1, sx));
+          const int64_t qx_hi = conv_rows::floor_div(p.out_w - 1 + bx - rx, sx);
+          if (qx_hi < qx_lo) continue;
+          const int64_t ox0 = qx_lo * sx + rx - bx;
+          for (int64_t g = 0; g < p.groups; ++g)
+            for (int64_t tile = 0; tile < tiles; ++tile) {
+              const float* wt = wpack.get() + (g * tiles + tile) * taps * cin_g * tile_w;
+              int64_t nt = 0;
+              for (int64_t ky = 0; ky < KH; ++ky) {
+                if ((ky * dy) % sy != ry) continue;
+                const float* row = band_row(qy + ay.lead - (ky * dy) / sy) + g * cin_g;
+                for (int64_t kx = 0; kx < KW; ++kx) {
+                  if ((kx * dx) % sx != rx) continue;
+                  const int64_t col = qx_lo + ax.lead - (kx * dx) / sx;
+                  tap_list[static_cast<size_t>(nt++)] = {row + col * cw, wt + (ky * KW + kx) * cin_g * tile_w};
+                }
+              }
+              const DenseRow r{tap_list.data(), nt, 0, cin_g, cw, bpack.get() + (g * tiles + tile) * tile_w,
+                               out_row + ox0 * p.out_c + g * cout_g + tile * tile_w, sx * p.out_c,
+                               std::min(tile_w, cout_g - tile * tile_w), layer.activation, nullptr, nullptr};
+              DenseRowDispatch(cb, r, qx_hi - qx_lo + 1, cin_g, ci_pass, scratch.get());
+            }
+        }
+      }
+      if (!vec_act) apply_activation(layer.activation, out_row, p.out_w * p.out_c);
     }
-    if (ctx.cancel && ctx.cancel->load(std::memory_order_relaxed)) throw Cancelled();
   }, ctx.cancel);
   if (ctx.cancel && ctx.cancel->load()) throw Cancelled();
 }

@@ -8,6 +8,7 @@
 #include <sstream>
 #include <string>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "engine/tensor.h"
 
@@ -52,7 +53,8 @@ struct RunResult {
 // Runs `convscope ARGS` (args already shell-quoted where needed), capturing stdout and stderr.
 inline RunResult run_convscope(const std::string& args) {
   static int counter = 0;
-  const std::string base = scratch_path("run" + std::to_string(++counter));
+  // The pid keeps parallel test processes (ctest -j) from sharing capture files.
+  const std::string base = scratch_path("run" + std::to_string(getpid()) + "_" + std::to_string(++counter));
   const std::string cmd = std::string("'") + CONVSCOPE_BIN + "' " + args + " >'" + base + ".out' 2>'" + base + ".err' </dev/null";
   const int raw = std::system(cmd.c_str());
   RunResult r;

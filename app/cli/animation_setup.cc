@@ -1,0 +1,180 @@
+#include "app/cli/animation_setup.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "engine/atomic_file.h"
+#include "engine/error.h"
+#include "engine/image_io.h"
+
+namespace convscope {
+
+namespace {
+
+using json = nlohmann::json;
+
+Layer layer_from_json(const json& j) {
+  Layer l;
+  l.transpose = j.value("type", "Conv2D") == "Conv2DTranspose";
+  l.filters = j.value("filters", 1);
+  auto pair = [&](const char* key, int* a, int* b) {
+    if (!j.contains(key)) return;
+    const json& v = j.at(key);
+    if (v.is_number_integer()) {
+      *a = *b = v.get<int>();
+    } else {
+      *a = v.at(0).get<int>();
+      *b = v.at(1).get<int>();
+    }
+  };
+  pair("kernel_size", &l.kernel_h, &l.kernel_w);
+  pair("strides", &l.stride_h, &l.stride_w);
+  pair("dilation_rate", &l.dilation_h, &l.dilation_w);
+  pair("output_padding", &l.output_padding_h, &l.output_padding_w);
+  l.padding.kind = parse_padding_kind(j.value("padding", "valid"));
+  if (j.contains("explicit_padding")) {
+    const json& p = j.at("explicit_padding");
+    l.padding.top = p.at(0);
+    l.padding.bottom = p.at(1);
+    l.padding.left = p.at(2);
+    l.padding.right = p.at(3);
+  }
+  l.groups = j.value("groups", 1);
+  l.use_bias = j.value("use_bias", true);
+  l.activation = parse_activation(j.value("activation", "linear"));
+  parse_border(j.value("border", "zero"), &l.border, &l.border_value);
+  l.border_value = j.value("border_value", l.border_value);
+  return l;  // data_format does not matter here: the animation works on channels-last data
+}
+
+}  // namespace
+
+StepGranularity parse_granularity(const std::string& s) {
+  if (s == "tap") return StepGranularity::Tap;
+  if (s == "position") return StepGranularity::Position;
+  if (s == "row") return StepGranularity::Row;
+  throw UserError("unknown granularity '" + s + "' (expected tap, position or row)");
+}
+
+TransposedView parse_transposed_view(const std::string& s) {
+  if (s == "scatter") return TransposedView::Scatter;
+  if (s == "direct") return TransposedView::Direct;
+  throw UserError("unknown transposed view '" + s + "' (expected scatter or direct)");
+}
+
+Tensor crop_hwc(const Tensor& hwc, int64_t y, int64_t x, int64_t h, int64_t w) {
+  const int64_t H = hwc.dim(0), W = hwc.dim(1), C = hwc.dim(2);
+  y = std::clamp<int64_t>(y, 0, H - 1);
+  x = std::clamp<int64_t>(x, 0, W - 1);
+  h = std::clamp<int64_t>(h, 1, H - y);
+  w = std::clamp<int64_t>(w, 1, W - x);
+  Tensor out({h, w, C}, "region");
+  for (int64_t r = 0; r < h; ++r)
+    for (int64_t c = 0; c < w; ++c)
+      for (int64_t k = 0; k < C; ++k)
+        out.data[static_cast<size_t>((r * w + c) * C + k)] = hwc.data[static_cast<size_t>(((y + r) * W + x + c) * C + k)];
+  return out;
+}
+
+AnimationSetup setup_from_preset(const AnimationPreset& p) {
+  AnimationSetup s;
+  s.name = p.name;
+  s.caption = p.caption;
+  s.layer = p.layer;
+  make_preset_tensors(p, &s.input, &s.kernel);
+  if (p.layer.transpose) s.view = TransposedView::Direct;
+  return s;
+}
+
+AnimationSetup setup_from_session(const json& j, const std::string& name) {
+  const json anim = j.value("animation", json::object());
+  if (anim.contains("preset") && anim.at("preset").is_string() && !anim.at("preset").get<std::string>().empty()) {
+    const std::string preset = anim.at("preset").get<std::string>();
+    const AnimationPreset* p = find_animation_preset(preset);
+    if (!p) throw UserError("session " + name + ": unknown animation preset '" + preset + "'");
+    AnimationSetup s = setup_from_preset(*p);
+    s.granularity = parse_granularity(anim.value("granularity", "position"));
+    s.view = parse_transposed_view(anim.value("view", "direct"));
+    s.tap_colours = anim.value("tap_colours", true);
+    return s;
+  }
+  AnimationSetup s;
+  s.name = name;
+  try {
+    if (!j.contains("layer")) throw UserError("no \"layer\"");
+    s.layer = layer_from_json(j.at("layer"));
+    // Input: the grid values, or a region of the image.
+    const json in = j.value("input", json::object());
+    Tensor full;
+    if (in.value("kind", "image") == "grid") {
+      const int64_t size = in.value("grid_size", 6), channels = in.value("grid_channels", 1);
+      const std::vector<float> grid = in.value("grid", std::vector<float>{});
+      if (static_cast<int64_t>(grid.size()) != size * size * channels)
+        throw UserError("input.grid has " + std::to_string(grid.size()) + " values, expected " +
+                        std::to_string(size * size * channels));
+      full = Tensor({size, size, channels}, "grid");
+      full.data = grid;
+    } else {
+      std::string path = in.value("image_path", "");
+      if (path.empty()) path = std::string(CONVSCOPE_ASSETS_DIR) + "/images/chelsea.png";
+      full = load_image(path, in.value("gray", false), std::max(0, in.value("max_side", 512)));
+    }
+    std::vector<int64_t> roi = anim.value("roi", std::vector<int64_t>{});
+    if (roi.empty() && (full.dim(0) > kMaxRoiSide || full.dim(1) > kMaxRoiSide)) {
+      roi = {full.dim(0) / 2 - 4, full.dim(1) / 2 - 4, 8, 8};  // the centre of a large image
+    }
+    if (!roi.empty()) {
+      if (roi.size() != 4) throw UserError("animation.roi must be [y, x, height, width]");
+      if (roi[2] > kMaxRoiSide || roi[3] > kMaxRoiSide)
+        throw UserError("animation.roi is larger than " + std::to_string(kMaxRoiSide) + " cells per side");
+      full = crop_hwc(full, roi[0], roi[1], roi[2], roi[3]);
+    }
+    s.input = std::move(full);
+    const ConvPlan plan = plan_conv(s.layer, 1, s.input.dim(0), s.input.dim(1), s.input.dim(2));
+    const json k = j.value("kernel", json::object());
+    const auto shape = k.value("shape", std::vector<int64_t>{});
+    if (shape != plan.kernel_shape())
+      throw UserError("kernel.shape " + shape_to_string(shape) + " does not match the layer's " +
+                      shape_to_string(plan.kernel_shape()));
+    s.kernel = Tensor(shape, "kernel");
+    s.kernel.data = k.value("weights", std::vector<float>{});
+    if (s.kernel.data.size() != static_cast<size_t>(element_count(shape, "kernel")))
+      throw UserError("kernel.weights has the wrong number of values");
+    if (s.layer.use_bias) {
+      const auto b = j.value("bias", json::object()).value("values", std::vector<float>{});
+      if (static_cast<int64_t>(b.size()) == plan.out_c) {
+        s.bias = Tensor({plan.out_c}, "bias");
+        s.bias.data = b;
+      }
+    }
+    s.granularity = parse_granularity(anim.value("granularity", "position"));
+    s.view = parse_transposed_view(anim.value("view", "direct"));
+    s.tap_colours = anim.value("tap_colours", true);
+  } catch (const json::exception& e) {
+    throw UserError("session " + name + ": " + e.what());
+  } catch (const UserError& e) {
+    throw UserError("session " + name + ": " + e.what());
+  }
+  return s;
+}
+
+AnimationSetup load_animation_setup_file(const std::string& path) {
+  const std::string text = read_file(path, 256u << 20);
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::exception& e) {
+    throw UserError(path + " is not valid JSON: " + e.what());
+  }
+  if (!j.is_object()) throw UserError(path + " is not a ConvScope session (expected a JSON object)");
+  return setup_from_session(j, std::filesystem::path(path).filename().string());
+}
+
+std::unique_ptr<StepModel> make_step_model(const AnimationSetup& s) {
+  StepOptions o;
+  o.view = s.view;
+  const Tensor* bias = s.bias.shape.empty() ? nullptr : &s.bias;
+  return std::make_unique<StepModel>(s.layer, s.input, s.kernel, bias, o);
+}
+
+}  // namespace convscope

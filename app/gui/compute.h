@@ -1,0 +1,130 @@
+// The background computation of the feature maps (GL-free). The UI thread never runs the engine:
+// it submits a ComputeJob, the worker thread runs it, a newer job cancels a stale one, and the UI
+// picks up the finished ComputeResult (a shared_ptr swap: results change atomically).
+#pragma once
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "app/gui/colormap.h"
+#include "app/gui/weights.h"
+#include "engine/layer.h"
+#include "engine/shape.h"
+#include "engine/tensor.h"
+
+namespace convscope {
+
+using Clock = std::chrono::steady_clock;
+
+// The view choices that shape the pictures the worker produces.
+struct MapView {
+  ColorMap color_map = ColorMap::Auto;
+  bool shared_range = false;   // one range for all maps instead of one per map
+  bool before_activation = false;
+  Normalize normalize = Normalize::Auto;  // compare view / saved filtered image
+  int64_t selected = 0;                   // output channel shown enlarged and in the histogram
+  bool operator==(const MapView& o) const {
+    return color_map == o.color_map && shared_range == o.shared_range && before_activation == o.before_activation &&
+           normalize == o.normalize && selected == o.selected;
+  }
+};
+
+struct ComputeResult;
+
+struct ComputeJob {
+  uint64_t id = 0;
+  uint64_t compute_version = 0;  // AppState::compute_version the layer/input/weights came from
+  // false: only the pictures change (colour map, range, ...): reuse `base`'s outputs.
+  bool need_conv = true;
+  std::shared_ptr<const ComputeResult> base;
+  Layer layer;
+  std::shared_ptr<const Tensor> input;  // (H, W, C), always channels-last
+  Tensor kernel;                        // Keras layout, constraints applied
+  std::vector<float> bias;              // constraints applied
+  MapView view;
+  Regularizer activity;                 // for the activity penalty
+  int threads = 0;                      // 0: all of the pool's threads
+  Clock::time_point submitted = Clock::now();
+};
+
+struct ComputeResult {
+  uint64_t job_id = 0;
+  uint64_t compute_version = 0;
+  Layer layer;
+  ConvPlan plan;
+  std::shared_ptr<const Tensor> input;
+  // The layer's output as (H, W, C) channels-last for display, before and after the activation.
+  std::shared_ptr<const Tensor> pre, post;
+  std::vector<ChannelStats> stats_pre, stats_post;
+  std::vector<float> kernel_sums;  // sum of each output channel's weights (for Normalize::Auto)
+  MapView view;
+  std::vector<Image8> maps;        // one per output channel, for the stage the view shows
+  std::vector<MapRange> ranges;
+  bool per_channel_filter = false;  // filters == groups == input channels (an image filter)
+  Image8 filtered;                  // the output normalised as an image (RGB when per-channel on 3 channels)
+  Normalize normalize_used = Normalize::Clip;
+  Image8 input_picture;             // the input as shown beside the output (same normalisation)
+  Histogram hist;                   // output values before normalisation (the stage shown)
+  double activity_penalty = 0;
+  double engine_ms = 0, colour_ms = 0;
+  int threads = 1;
+  std::string simd;
+  Clock::time_point submitted, finished;
+
+  const Tensor& shown() const { return view.before_activation ? *pre : *post; }
+  const std::vector<ChannelStats>& shown_stats() const { return view.before_activation ? stats_pre : stats_post; }
+};
+
+// Runs a job on the calling thread. Throws UserError (bad settings) or Cancelled.
+std::shared_ptr<ComputeResult> run_compute_job(const ComputeJob& job, const std::atomic<bool>* cancel);
+
+// How the input is shown beside a filtered output: images (0..1) as they are, other data
+// (integer grids) stretched min..max.
+Tensor input_for_display(const Tensor& hwc);
+
+class ComputeWorker {
+ public:
+  ComputeWorker();
+  ~ComputeWorker();
+  ComputeWorker(const ComputeWorker&) = delete;
+  ComputeWorker& operator=(const ComputeWorker&) = delete;
+
+  // Replaces any job not yet started and cancels the running one (latest wins).
+  void submit(ComputeJob job);
+  // The newest finished result since the last call, or null.
+  std::shared_ptr<const ComputeResult> take_result();
+  // The error of the newest failed job since the last call ("" when none).
+  std::string take_error();
+  bool busy() const;                 // a job is pending or running
+  double busy_seconds() const;       // how long the current job has run
+  void wait_idle();                  // blocks until no job is pending or running
+  uint64_t jobs_finished() const { return finished_.load(); }
+  uint64_t jobs_cancelled() const { return cancelled_.load(); }
+  // Called on the worker thread after each finished or failed job (the app wakes its event loop
+  // with it: glfwPostEmptyEvent). Set before the first submit.
+  void set_on_done(std::function<void()> f) { on_done_ = std::move(f); }
+
+ private:
+  void loop();
+
+  mutable std::mutex mutex_;
+  std::condition_variable wake_, idle_;
+  std::unique_ptr<ComputeJob> pending_;
+  bool running_ = false, stopping_ = false;
+  Clock::time_point started_;
+  std::atomic<bool> cancel_{false};
+  std::shared_ptr<const ComputeResult> result_;
+  std::string error_;
+  std::atomic<uint64_t> finished_{0}, cancelled_{0};
+  std::function<void()> on_done_;
+  std::thread thread_;  // last: starts after every member above exists
+};
+
+}  // namespace convscope

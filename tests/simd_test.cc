@@ -1,0 +1,331 @@
+// The Highway kernels against the scalar reference, on every compiled target, through the
+// dispatched public function (simd_conv); plus thread-count determinism and cancellation.
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "engine/activation.h"
+#include "engine/conv_simd.h"
+#include "engine/error.h"
+#include "engine/layer.h"
+#include "engine/reference_conv.h"
+#include "engine/shape.h"
+#include "engine/thread_pool.h"
+#include "hwy/targets.h"
+
+namespace convscope {
+namespace {
+
+constexpr float kPoison = 1234567.0f;
+
+std::string describe(const Layer& l, int64_t h, int64_t w, int64_t c) {
+  std::ostringstream s;
+  s << (l.transpose ? "Conv2DTranspose" : "Conv2D") << " input " << h << "x" << w << "x" << c << " filters "
+    << l.filters << " kernel " << l.kernel_h << "x" << l.kernel_w << " strides " << l.stride_h << "," << l.stride_w
+    << " dilation " << l.dilation_h << "," << l.dilation_w << " padding " << to_string(l.padding.kind);
+  if (l.padding.kind == PaddingKind::Explicit)
+    s << "(" << l.padding.top << "," << l.padding.bottom << "," << l.padding.left << "," << l.padding.right << ")";
+  s << " output_padding " << l.output_padding_h << "," << l.output_padding_w << " groups " << l.groups << " bias "
+    << l.use_bias << " activation " << to_string(l.activation) << " border " << to_string(l.border);
+  if (l.border == BorderMode::Constant) s << ":" << l.border_value;
+  return s.str();
+}
+
+struct Case {
+  Layer layer;
+  int64_t batch = 1, h = 1, w = 1, c = 1;
+};
+
+// Tolerance: float accumulation vs the reference's double, relative to the sum of |terms| bound.
+bool close(float got, float want, float scale) {
+  if (std::isnan(want)) return std::isnan(got);
+  return std::fabs(got - want) <= 2e-5f * (scale + std::fabs(want)) + 1e-6f;
+}
+
+// Runs one case on the current target and checks it; returns false (after printing) on a mismatch.
+bool check_case(const Case& cs, std::mt19937& rng, int threads, ThreadPool& pool) {
+  const ConvPlan plan = plan_conv(cs.layer, cs.batch, cs.h, cs.w, cs.c);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  const auto ks = plan.kernel_shape();
+  std::vector<float> x(static_cast<size_t>(cs.batch * cs.h * cs.w * cs.c));
+  std::vector<float> k(static_cast<size_t>(ks[0] * ks[1] * ks[2] * ks[3]));
+  std::vector<float> b(static_cast<size_t>(plan.out_c));
+  for (float& v : x) v = u(rng);
+  for (float& v : k) v = u(rng);
+  for (float& v : b) v = u(rng);
+  const size_t out_n = static_cast<size_t>(plan.batch * plan.out_h * plan.out_w * plan.out_c);
+  std::vector<float> want(out_n, kPoison), got(out_n, kPoison);
+  const float* bias = cs.layer.use_bias ? b.data() : nullptr;
+  reference_conv(plan, cs.layer, x.data(), k.data(), bias, want.data());
+  ExecContext ctx;
+  ctx.pool = &pool;
+  ctx.threads = threads;
+  simd_conv(plan, cs.layer, x.data(), k.data(), bias, got.data(), ctx);
+  // Scale: a bound on the magnitude of the terms summed (|x|,|w| <= 1, plus bias and border value).
+  const float scale = static_cast<float>(plan.y.kernel * plan.x.kernel * plan.cin_per_group *
+                                         std::max(1.0f, std::fabs(cs.layer.border_value))) + 1.0f;
+  for (size_t i = 0; i < out_n; ++i) {
+    if (!close(got[i], want[i], scale) || got[i] == kPoison) {
+      const int64_t co = static_cast<int64_t>(i) % plan.out_c;
+      const int64_t pix = static_cast<int64_t>(i) / plan.out_c;
+      const int64_t ox = pix % plan.out_w, oy = (pix / plan.out_w) % plan.out_h, n = pix / (plan.out_w * plan.out_h);
+      MESSAGE("target " << std::string(simd_target_name()) << ": " << describe(cs.layer, cs.h, cs.w, cs.c) << " batch "
+                        << cs.batch << " threads " << threads << ": mismatch at n=" << n << " oy=" << oy
+                        << " ox=" << ox << " co=" << co << " got " << got[i] << " want " << want[i]);
+      return false;
+    }
+  }
+  return true;
+}
+
+template <class T>
+T pick(std::mt19937& rng, const std::vector<T>& v) {
+  return v[std::uniform_int_distribution<size_t>(0, v.size() - 1)(rng)];
+}
+
+int rnd(std::mt19937& rng, int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); }
+
+// A random valid case; `family` steers towards the kernels' special paths.
+Case random_case(std::mt19937& rng, int family) {
+  for (;;) {
+    Case cs;
+    Layer& l = cs.layer;
+    l.transpose = family == 3 || (family == 0 && rnd(rng, 0, 3) == 0);
+    const int lanes_ish = pick<int>(rng, {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 24, 31, 32, 33});
+    cs.h = rnd(rng, 1, 40) > 30 ? 1 : rnd(rng, 1, 24);
+    cs.w = rnd(rng, 1, 40);
+    cs.batch = rnd(rng, 1, 4) == 1 ? 2 : 1;
+    l.kernel_h = pick<int>(rng, {1, 1, 2, 3, 3, 4, 5, 7});
+    l.kernel_w = rnd(rng, 0, 3) == 0 ? pick<int>(rng, {1, 2, 3, 5, 7}) : l.kernel_h;
+    l.stride_h = pick<int>(rng, {1, 1, 1, 2, 3});
+    l.stride_w = rnd(rng, 0, 2) == 0 ? pick<int>(rng, {1, 2, 3}) : l.stride_h;
+    l.dilation_h = pick<int>(rng, {1, 1, 1, 2, 3});
+    l.dilation_w = rnd(rng, 0, 2) == 0 ? pick<int>(rng, {1, 2}) : l.dilation_h;
+    if (family == 1 || family == 2) {  // depthwise / image filter
+      cs.c = family == 2 ? pick<int>(rng, {1, 3, 4}) : lanes_ish;
+      const int mult = rnd(rng, 0, 3) == 0 ? pick<int>(rng, {2, 3}) : 1;
+      l.groups = static_cast<int>(cs.c);
+      l.filters = static_cast<int>(cs.c) * mult;
+      if (family == 2) l.stride_w = 1;
+      if (family == 2 && rnd(rng, 0, 1)) l.dilation_w = 1;
+    } else {
+      const int groups = rnd(rng, 0, 3) == 0 ? pick<int>(rng, {2, 3}) : 1;
+      cs.c = groups * pick<int>(rng, {1, 2, 3, 5, 8, 16, 17});
+      l.groups = groups;
+      l.filters = groups * pick<int>(rng, {1, 2, 3, 4, 7, 8, 15, 16, 17, 24, 32, 33, 48, 64, 65});
+      if (rnd(rng, 0, 5) == 0) {  // depthwise through the dense-path sizes
+        l.groups = static_cast<int>(cs.c);
+        l.filters = static_cast<int>(cs.c) * rnd(rng, 1, 2);
+      }
+    }
+    l.padding.kind = pick<PaddingKind>(rng, {PaddingKind::Valid, PaddingKind::Same, PaddingKind::Full,
+                                             PaddingKind::Explicit});
+    if (l.padding.kind == PaddingKind::Explicit) {
+      l.padding.top = rnd(rng, 0, 3);
+      l.padding.bottom = rnd(rng, 0, 3);
+      l.padding.left = rnd(rng, 0, 3);
+      l.padding.right = rnd(rng, 0, 3);
+    }
+    if (l.transpose) {
+      if (rnd(rng, 0, 1)) {
+        l.output_padding_h = rnd(rng, 0, l.stride_h - 1);
+        l.output_padding_w = rnd(rng, 0, l.stride_w - 1);
+      }
+    } else {
+      l.border = pick<BorderMode>(rng, {BorderMode::Zero, BorderMode::Zero, BorderMode::Reflect,
+                                        BorderMode::Symmetric, BorderMode::Replicate, BorderMode::Wrap,
+                                        BorderMode::Constant});
+      l.border_value = l.border == BorderMode::Constant ? pick<float>(rng, {0.5f, -2.0f, 0.0f}) : 0.0f;
+    }
+    l.use_bias = rnd(rng, 0, 2) != 0;
+    const auto& acts = all_activations();
+    l.activation = rnd(rng, 0, 1) ? Activation::Linear : pick(rng, acts);
+    try {
+      const ConvPlan p = plan_conv(l, cs.batch, cs.h, cs.w, cs.c);
+      if (p.out_h * p.out_w * p.out_c * p.batch > 60000 || p.macs() > 4000000) continue;
+      return cs;
+    } catch (const UserError&) {
+      continue;  // an impossible configuration: draw again
+    }
+  }
+}
+
+// Runs fn once per compiled target that this processor supports, through the dispatcher.
+template <class Fn>
+void for_each_target(Fn&& fn) {
+  for (const int64_t target : hwy::SupportedAndGeneratedTargets()) {
+    hwy::SetSupportedTargetsForTest(target);
+    CAPTURE(hwy::TargetName(target));
+    fn();
+  }
+  hwy::SetSupportedTargetsForTest(0);
+}
+
+int run_sweep(int family, int count, uint32_t seed) {
+  int failures = 0;
+  ThreadPool pool(2);
+  for_each_target([&] {
+    std::mt19937 rng(seed);
+    for (int i = 0; i < count && failures < 5; ++i) {
+      const Case cs = random_case(rng, family);
+      if (!check_case(cs, rng, 0, pool)) ++failures;
+    }
+  });
+  return failures;
+}
+
+TEST_CASE("simd: dense and grouped conv equal the reference on every target (random sweep)") {
+  CHECK(run_sweep(0, 260, 1001) == 0);
+}
+
+TEST_CASE("simd: depthwise with multipliers equals the reference on every target (random sweep)") {
+  CHECK(run_sweep(1, 200, 2002) == 0);
+}
+
+TEST_CASE("simd: per-channel image filters (flat rows, every border mode) equal the reference") {
+  CHECK(run_sweep(2, 200, 3003) == 0);
+}
+
+TEST_CASE("simd: transposed conv (stride phases, output_padding) equals the reference on every target") {
+  CHECK(run_sweep(3, 200, 4004) == 0);
+}
+
+TEST_CASE("simd: edge shapes (1x1 images, 1x1 kernels, channel counts around lane widths)") {
+  ThreadPool pool(2);
+  int failures = 0;
+  for_each_target([&] {
+    std::mt19937 rng(5005);
+    for (int c : {1, 3, 4, 7, 8, 15, 16, 17, 31, 32, 33}) {
+      for (int f : {1, 3, 8, 16, 17, 33}) {
+        for (bool transpose : {false, true}) {
+          Case cs;
+          cs.c = c;
+          cs.h = 1;
+          cs.w = 1;
+          cs.layer.transpose = transpose;
+          cs.layer.filters = f;
+          cs.layer.kernel_h = cs.layer.kernel_w = 1;
+          cs.layer.padding.kind = PaddingKind::Valid;
+          if (!check_case(cs, rng, 0, pool)) ++failures;
+          cs.h = 5;
+          cs.w = 37;
+          cs.layer.kernel_h = cs.layer.kernel_w = 3;
+          cs.layer.padding.kind = PaddingKind::Same;
+          if (!check_case(cs, rng, 0, pool)) ++failures;
+        }
+        // Depthwise 1x1 image and full-width rows of every length 1..40 for flat rows.
+        Case dw;
+        dw.c = c;
+        dw.layer.groups = c;
+        dw.layer.filters = c;
+        dw.layer.kernel_h = dw.layer.kernel_w = 3;
+        dw.layer.padding.kind = PaddingKind::Same;
+        dw.layer.border = BorderMode::Reflect;
+        if (!check_case(dw, rng, 0, pool)) ++failures;
+      }
+    }
+    for (int w = 1; w <= 40; ++w) {
+      Case img;
+      img.c = 3;
+      img.h = 4;
+      img.w = w;
+      img.layer.groups = 3;
+      img.layer.filters = 3;
+      img.layer.kernel_h = img.layer.kernel_w = 5;
+      img.layer.padding.kind = PaddingKind::Same;
+      img.layer.border = BorderMode::Symmetric;
+      if (!check_case(img, rng, 0, pool)) ++failures;
+    }
+  });
+  CHECK(failures == 0);
+}
+
+std::vector<float> run_with_pool(const Case& cs, int threads, uint32_t seed) {
+  const ConvPlan plan = plan_conv(cs.layer, cs.batch, cs.h, cs.w, cs.c);
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  const auto ks = plan.kernel_shape();
+  std::vector<float> x(static_cast<size_t>(cs.batch * cs.h * cs.w * cs.c));
+  std::vector<float> k(static_cast<size_t>(ks[0] * ks[1] * ks[2] * ks[3])), b(static_cast<size_t>(plan.out_c));
+  for (float& v : x) v = u(rng);
+  for (float& v : k) v = u(rng);
+  for (float& v : b) v = u(rng);
+  std::vector<float> y(static_cast<size_t>(plan.batch * plan.out_h * plan.out_w * plan.out_c), kPoison);
+  ThreadPool pool(threads);
+  ExecContext ctx;
+  ctx.pool = &pool;
+  simd_conv(plan, cs.layer, x.data(), k.data(), b.data(), y.data(), ctx);
+  return y;
+}
+
+TEST_CASE("simd: results are bit-identical with 1, 2 and 3 threads") {
+  std::vector<Case> cases;
+  {
+    Case dense;  // many bands
+    dense.h = 70;
+    dense.w = 33;
+    dense.c = 8;
+    dense.layer.filters = 20;
+    dense.layer.padding.kind = PaddingKind::Same;
+    dense.layer.activation = Activation::Gelu;
+    cases.push_back(dense);
+    Case image = dense;  // flat rows with a border mode
+    image.c = 3;
+    image.h = 90;
+    image.w = 41;
+    image.layer.groups = 3;
+    image.layer.filters = 3;
+    image.layer.kernel_h = image.layer.kernel_w = 5;
+    image.layer.border = BorderMode::Wrap;
+    image.layer.activation = Activation::Linear;
+    cases.push_back(image);
+    Case dw = image;  // per-channel kernel, stride 2
+    dw.c = 20;
+    dw.layer.groups = 20;
+    dw.layer.filters = 40;
+    dw.layer.stride_h = dw.layer.stride_w = 2;
+    cases.push_back(dw);
+    Case tr = dense;  // transposed
+    tr.layer.transpose = true;
+    tr.layer.kernel_h = tr.layer.kernel_w = 4;
+    tr.layer.stride_h = tr.layer.stride_w = 2;
+    tr.batch = 2;
+    cases.push_back(tr);
+  }
+  for (const Case& cs : cases) {
+    CAPTURE(describe(cs.layer, cs.h, cs.w, cs.c));
+    const std::vector<float> one = run_with_pool(cs, 1, 77);
+    const std::vector<float> two = run_with_pool(cs, 2, 77);
+    const std::vector<float> three = run_with_pool(cs, 3, 77);
+    CHECK(std::memcmp(one.data(), two.data(), one.size() * sizeof(float)) == 0);
+    CHECK(std::memcmp(one.data(), three.data(), one.size() * sizeof(float)) == 0);
+  }
+}
+
+TEST_CASE("simd: a set cancel token throws Cancelled") {
+  Layer l;
+  l.filters = 4;
+  l.padding.kind = PaddingKind::Same;
+  const ConvPlan plan = plan_conv(l, 1, 64, 64, 3);
+  std::vector<float> x(64 * 64 * 3, 1.0f), k(3 * 3 * 3 * 4, 0.5f), y(64 * 64 * 4);
+  std::atomic<bool> cancel{true};
+  ExecContext ctx;
+  ctx.cancel = &cancel;
+  CHECK_THROWS_AS(simd_conv(plan, l, x.data(), k.data(), nullptr, y.data(), ctx), Cancelled);
+  cancel = false;
+  CHECK_NOTHROW(simd_conv(plan, l, x.data(), k.data(), nullptr, y.data(), ctx));
+}
+
+TEST_CASE("simd: the dispatched target has a name") {
+  CHECK(std::string(simd_target_name()).size() > 0);
+}
+
+}  // namespace
+}  // namespace convscope
