@@ -1,30 +1,36 @@
 #include "app/cli/layer_flags.h"
 
+#include <cerrno>
 #include <cstdlib>
 #include <vector>
 
 #include "engine/error.h"
 
 namespace convscope {
-namespace {
-
-std::vector<int> parse_ints(const std::string& text, const char* flag) {
-  std::vector<int> values;
+std::vector<int64_t> parse_int_list(const std::string& text, const char* flag, int64_t min, int64_t max) {
+  std::vector<int64_t> values;
   size_t p = 0;
   while (p <= text.size()) {
     size_t e = text.find(',', p);
     if (e == std::string::npos) e = text.size();
     const std::string part = text.substr(p, e - p);
     char* end = nullptr;
-    const long v = std::strtol(part.c_str(), &end, 10);
-    if (part.empty() || *end != '\0' || v < -(1L << 30) || v > (1L << 30))
-      throw UserError(std::string(flag) + ": '" + text + "' is not a comma-separated list of integers");
-    values.push_back(static_cast<int>(v));
+    errno = 0;
+    const long long v = std::strtoll(part.c_str(), &end, 10);
+    if (part.empty() || *end != '\0' || errno == ERANGE || v < min || v > max)
+      throw UserError(std::string(flag) + ": '" + text + "' is not a comma-separated list of integers in [" +
+                      std::to_string(min) + ", " + std::to_string(max) + "]");
+    values.push_back(v);
     p = e + 1;
   }
   return values;
 }
 
+namespace {
+std::vector<int> parse_ints(const std::string& text, const char* flag) {
+  const std::vector<int64_t> wide = parse_int_list(text, flag, -(int64_t{1} << 30), int64_t{1} << 30);
+  return std::vector<int>(wide.begin(), wide.end());
+}
 }  // namespace
 
 void parse_pair(const std::string& text, const char* flag, int* a, int* b) {

@@ -1,6 +1,5 @@
 // convscope shape: the layer's output shape and padding for an input shape, no data needed.
 #include <cstdio>
-#include <cstdlib>
 
 #include <nlohmann/json.hpp>
 
@@ -20,19 +19,7 @@ struct ShapeArgs {
 };
 
 std::vector<int64_t> parse_shape_list(const std::string& text) {
-  std::vector<int64_t> v;
-  size_t p = 0;
-  while (p <= text.size()) {
-    size_t e = text.find(',', p);
-    if (e == std::string::npos) e = text.size();
-    const std::string part = text.substr(p, e - p);
-    char* end = nullptr;
-    const long long x = std::strtoll(part.c_str(), &end, 10);
-    if (part.empty() || *end != '\0' || x < 1 || x > (1LL << 40))
-      throw UserError("--input-shape: '" + text + "' is not a list of positive integers");
-    v.push_back(x);
-    p = e + 1;
-  }
+  std::vector<int64_t> v = parse_int_list(text, "--input-shape", 1, int64_t{1} << 40);
   if (v.size() != 3 && v.size() != 4)
     throw UserError("--input-shape: expected N,H,W,C (or N,C,H,W for channels_first), got '" + text + "'");
   return v;
