@@ -1,5 +1,7 @@
 #include "engine/kernel_library.h"
 
+#include "engine/json_text.h"
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -129,12 +131,7 @@ bool valid_kernel_name(const std::string& name) {
 }
 
 Kernel parse_kernel_json(const std::string& text, const std::string& source) {
-  json j;
-  try {
-    j = json::parse(text);
-  } catch (const json::exception& e) {
-    throw UserError(source + ": invalid JSON (" + e.what() + ")");
-  }
+  const json j = parse_json_text(text, source);
   if (!j.is_object()) throw UserError(source + ": a kernel file must hold one JSON object");
   Kernel k;
   k.source = source;

@@ -6,7 +6,7 @@ CONVSCOPE_PACKAGES=(
   g++ cmake make pkgconf
   libhwy-dev doctest-dev libcli11-dev nlohmann-json3-dev libstb-dev libgif-dev libbenchmark-dev
   libglfw3-dev libimgui-dev libgl-dev libgl1-mesa-dri xvfb xauth
-  fonts-dejavu-core
+  fonts-dejavu-core python3-numpy
 )
 
 convscope_root() { cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd; }

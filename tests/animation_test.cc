@@ -10,6 +10,7 @@
 
 #include "app/cli/animation_render.h"
 #include "app/cli/animation_setup.h"
+#include "engine/error.h"
 #include "engine/steps.h"
 
 using namespace convscope;
@@ -180,3 +181,36 @@ TEST_CASE("animation: a session file animates its layer on a region of the image
   CHECK(g->ImageCount == 4);
   DGifCloseFile(g, &err);
 }
+
+#if CONVSCOPE_HAVE_GUI
+#include <nlohmann/json.hpp>
+
+#include "app/gui/animation_panel.h"
+
+TEST_CASE("animation: the canvas settings survive a session round trip, and bad ones are refused") {
+  AnimationPanelState s;
+  s.preset = "dilation";
+  s.granularity = StepGranularity::Row;
+  s.view = TransposedView::Scatter;
+  s.roi_y = 3;
+  s.roi_x = 4;
+  s.roi_size = 10;
+  s.tap_colours = false;
+  AnimationPanelState t;
+  animation_from_json(t, animation_to_json(s));
+  CHECK(t.preset == "dilation");
+  CHECK(t.granularity == StepGranularity::Row);
+  CHECK(t.view == TransposedView::Scatter);
+  CHECK(t.roi_y == 3);
+  CHECK(t.roi_x == 4);
+  CHECK(t.roi_size == 10);
+  CHECK(!t.tap_colours);
+  // The CLI reads the same object.
+  nlohmann::json session = {{"animation", animation_to_json(s)}};
+  CHECK(setup_from_session(session, "x").name == "dilation");
+  AnimationPanelState u = t;
+  CHECK_THROWS_AS(animation_from_json(u, nlohmann::json{{"preset", "nope"}}), UserError);
+  CHECK(u.preset == "dilation");  // unchanged on error
+  CHECK_THROWS_AS(animation_from_json(u, nlohmann::json{{"granularity", "pixel"}}), UserError);
+}
+#endif

@@ -198,3 +198,13 @@ TEST_CASE("cli: --benchmark prints one line of timing") {
   CHECK(r.out.find("threads=1") != std::string::npos);
   CHECK(r.out.find("target=") != std::string::npos);
 }
+
+TEST_CASE("cli: conv computes settings Keras would refuse, and says so on stderr") {
+  const std::string in = scratch_path("beyond_in.npy"), k = scratch_path("beyond_k.npy"), out = scratch_path("beyond_out.npy");
+  write_npy(in, Tensor({1, 9, 9, 1}));
+  write_npy(k, Tensor({3, 3, 1, 1}));
+  const RunResult r = run_convscope("conv --input " + in + " --kernel " + k + " --output " + out + " --strides 2 --dilation 2");
+  REQUIRE(r.status == 0);
+  CHECK(read_npy(out).shape == std::vector<int64_t>{1, 3, 3, 1});
+  CHECK(r.err.find("note: Keras refuses strides > 1 together with dilation_rate > 1") != std::string::npos);
+}

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <functional>
 
+#include "engine/json_text.h"
 #include "engine/limits.h"
 #include "tests/fuzz/fuzz_bodies.h"
 #include "tests/test_util.h"
@@ -35,4 +36,16 @@ TEST_CASE("fuzz regressions: every saved input runs through its target without c
   CHECK(replay("shape", convscope::fuzz::shape) >= 3);
   CHECK(replay("kernel_json", convscope::fuzz::kernel_json) >= 4);
   convscope::set_max_tensor_elements(cap);  // the bodies lower the cap
+}
+
+TEST_CASE("json: nesting deeper than the limit is refused before the recursive parser sees it") {
+  const std::string deep = std::string(200000, '[') + std::string(200000, ']');
+  CHECK_THROWS_WITH_AS(convscope::parse_json_text(deep, "deep.json"), doctest::Contains("deep.json: JSON nested deeper"),
+                       convscope::UserError);
+  CHECK_THROWS_WITH_AS(convscope::parse_kernel_json(deep, "k.json"), doctest::Contains("nested deeper"),
+                       convscope::UserError);
+  // Brackets inside strings do not count; ordinary files parse.
+  CHECK(convscope::parse_json_text("{\"a\": \"[[[[[[[[\", \"b\": [[1], [2]]}", "ok.json")["b"][1][0] == 2);
+  CHECK_THROWS_WITH_AS(convscope::parse_json_text("{\"a\": ", "cut.json"), doctest::Contains("cut.json: invalid JSON"),
+                       convscope::UserError);
 }

@@ -1,5 +1,7 @@
 #include "app/cli/animation_setup.h"
 
+#include "engine/json_text.h"
+
 #include <algorithm>
 #include <filesystem>
 
@@ -76,6 +78,19 @@ Tensor crop_hwc(const Tensor& hwc, int64_t y, int64_t x, int64_t h, int64_t w) {
   return out;
 }
 
+Tensor region_of_interest(const Tensor& hwc, int y, int x, int size, int* at_y, int* at_x) {
+  const int h = static_cast<int>(hwc.dim(0)), w = static_cast<int>(hwc.dim(1));
+  size = std::clamp(size, 2, kMaxRoiSide);
+  if (h <= size && w <= size) {
+    *at_y = *at_x = 0;
+    return hwc;
+  }
+  const int rh = std::min(size, h), rw = std::min(size, w);
+  *at_y = std::clamp(y < 0 ? (h - rh) / 2 : y, 0, h - rh);
+  *at_x = std::clamp(x < 0 ? (w - rw) / 2 : x, 0, w - rw);
+  return crop_hwc(hwc, *at_y, *at_x, rh, rw);
+}
+
 AnimationSetup setup_from_preset(const AnimationPreset& p) {
   AnimationSetup s;
   s.name = p.name;
@@ -119,15 +134,17 @@ AnimationSetup setup_from_session(const json& j, const std::string& name) {
       if (path.empty()) path = std::string(CONVSCOPE_ASSETS_DIR) + "/images/chelsea.png";
       full = load_image(path, in.value("gray", false), std::max(0, in.value("max_side", 512)));
     }
-    std::vector<int64_t> roi = anim.value("roi", std::vector<int64_t>{});
-    if (roi.empty() && (full.dim(0) > kMaxRoiSide || full.dim(1) > kMaxRoiSide)) {
-      roi = {full.dim(0) / 2 - 4, full.dim(1) / 2 - 4, 8, 8};  // the centre of a large image
-    }
-    if (!roi.empty()) {
-      if (roi.size() != 4) throw UserError("animation.roi must be [y, x, height, width]");
+    // The region: [y, x, size] as the app saves it (-1: centred), or [y, x, height, width].
+    const std::vector<int64_t> roi = anim.value("roi", std::vector<int64_t>{-1, -1, 8});
+    if (roi.size() == 4) {
       if (roi[2] > kMaxRoiSide || roi[3] > kMaxRoiSide)
         throw UserError("animation.roi is larger than " + std::to_string(kMaxRoiSide) + " cells per side");
       full = crop_hwc(full, roi[0], roi[1], roi[2], roi[3]);
+    } else if (roi.size() == 3) {
+      int ry = 0, rx = 0;
+      full = region_of_interest(full, static_cast<int>(roi[0]), static_cast<int>(roi[1]), static_cast<int>(roi[2]), &ry, &rx);
+    } else {
+      throw UserError("animation.roi must be [y, x, size] or [y, x, height, width]");
     }
     s.input = std::move(full);
     const ConvPlan plan = plan_conv(s.layer, 1, s.input.dim(0), s.input.dim(1), s.input.dim(2));
@@ -160,12 +177,7 @@ AnimationSetup setup_from_session(const json& j, const std::string& name) {
 
 AnimationSetup load_animation_setup_file(const std::string& path) {
   const std::string text = read_file(path, 256u << 20);
-  json j;
-  try {
-    j = json::parse(text);
-  } catch (const json::exception& e) {
-    throw UserError(path + " is not valid JSON: " + e.what());
-  }
+  const json j = parse_json_text(text, path);
   if (!j.is_object()) throw UserError(path + " is not a ConvScope session (expected a JSON object)");
   return setup_from_session(j, std::filesystem::path(path).filename().string());
 }

@@ -36,6 +36,9 @@ AnimationSetup load_animation_setup_file(const std::string& path);
 
 // (H, W, C) crop [y, y+h) x [x, x+w) of an (H, W, C) tensor, clamped to the image.
 Tensor crop_hwc(const Tensor& hwc, int64_t y, int64_t x, int64_t h, int64_t w);
+// The region of interest the canvas animates: size x size cells at (y, x) (-1: centred), the whole
+// input when it is no larger. Sets *at_y, *at_x to where the region starts.
+Tensor region_of_interest(const Tensor& hwc, int y, int x, int size, int* at_y, int* at_x);
 
 std::unique_ptr<StepModel> make_step_model(const AnimationSetup& s);
 

@@ -72,6 +72,9 @@ void run(const ConvArgs& a) {
                 a.reference ? "reference" : simd_target_name(), threads);
   }
   write_npy(a.output, output);
+  // Computed, but a Keras model could not reproduce it: say so (after success, so errors stay one line).
+  for (const std::string& note : plan_for_input(layer, input.shape).beyond_keras)
+    std::fprintf(stderr, "convscope: note: %s\n", note.c_str());
 }
 
 }  // namespace
