@@ -74,6 +74,16 @@ HWY_INLINE VF Activate(DF d, VF v, Activation a) {
   }
 }
 
+// Makes the compiler materialise p as one pointer: otherwise it may hoist base + j0 + offset out
+// of the tap loop as one index register per vector, run out of registers and spill.
+HWY_INLINE void KeepInRegister(const float*& p) {
+#if defined(__GNUC__) || defined(__clang__)
+  asm("" : "+r"(p));
+#else
+  (void)p;
+#endif
+}
+
 // Stores the first `count` lanes of v (count may exceed the lane count: then all of them).
 HWY_INLINE void StorePartial(DF d, VF v, int64_t count, float* p) {
   const int64_t n = static_cast<int64_t>(hn::Lanes(d));
@@ -210,7 +220,8 @@ HWY_INLINE void DepthBlock(const DepthRow& r, int64_t t0, int64_t c0, int64_t va
   for (int p = 0; p < PB; ++p) acc[p] = hn::Zero(d);
   for (int64_t k = 0; k < r.ntaps; ++k) {
     const VF w = hn::LoadU(d, r.w + k * r.wstride + c0);
-    const float* HWY_RESTRICT in = r.taps[k] + t0 * r.in_step + c0;
+    const float* in = r.taps[k] + t0 * r.in_step + c0;
+    KeepInRegister(in);
     for (int p = 0; p < PB; ++p) acc[p] = hn::MulAdd(hn::LoadU(d, in + p * r.in_step), w, acc[p]);
   }
   const VF b = hn::LoadU(d, r.bias + c0);
@@ -258,7 +269,8 @@ HWY_INLINE void FlatBlock(const FlatRow& r, int64_t j0, int64_t valid) {
   VF acc[GB * P];
   for (int i = 0; i < GB * P; ++i) acc[i] = hn::Zero(d);
   for (int64_t k = 0; k < r.ntaps; ++k) {
-    const float* HWY_RESTRICT in = r.taps[k] + j0;
+    const float* in = r.taps[k] + j0;
+    KeepInRegister(in);  // loads below use in + constant offsets instead of 15 index registers
     const float* HWY_RESTRICT wp = r.wpat + k * P * N;
     for (int v = 0; v < P; ++v) {
       const VF w = hn::Load(d, wp + v * N);  // weights of channels (j0 + v*N + lane) % C
@@ -382,28 +394,53 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
     const int64_t per_tile = taps * cin_g * tile_w;
     wpack = AllocFloats(p.groups * tiles * per_tile);
     bpack = AllocFloats(p.groups * tiles * tile_w);
-    std::fill(wpack.get(), wpack.get() + p.groups * tiles * per_tile, 0.0f);
     std::fill(bpack.get(), bpack.get() + p.groups * tiles * tile_w, 0.0f);
-    for (int64_t g = 0; g < p.groups; ++g)
-      for (int64_t ol = 0; ol < cout_g; ++ol) {
-        const int64_t tile = ol / tile_w, lane = ol % tile_w;
-        float* dst = wpack.get() + (g * tiles + tile) * per_tile + lane;
-        for (int64_t t = 0; t < taps; ++t)
-          for (int64_t cl = 0; cl < cin_g; ++cl) {
-            // Conv2D (KH, KW, C_in/groups, C_out); Conv2DTranspose (KH, KW, C_out/groups, C_in).
-            const float w = p.transpose ? kernel[(t * cout_g + ol) * p.in_c + g * cin_g + cl]
-                                        : kernel[(t * cin_g + cl) * p.out_c + g * cout_g + ol];
-            dst[(t * cin_g + cl) * tile_w] = w;
+    // Loops ordered so that the Keras kernel is read sequentially (the packing runs on one thread
+    // before the parallel part, so it must stay cheap next to the convolution).
+    auto pack_tap = [&](int64_t t) {
+      for (int64_t g = 0; g < p.groups; ++g)
+        for (int64_t tile = 0; tile < tiles; ++tile) {
+          float* dst = wpack.get() + (g * tiles + tile) * per_tile + t * cin_g * tile_w;
+          const int64_t ol0 = tile * tile_w, ol1 = std::min(cout_g, ol0 + tile_w);
+          if (ol1 - ol0 < tile_w) std::fill(dst, dst + cin_g * tile_w, 0.0f);  // lanes past cout_g
+          if (p.transpose) {  // Conv2DTranspose (KH, KW, C_out/groups, C_in): read rows of C_in
+            for (int64_t ol = ol0; ol < ol1; ++ol) {
+              const float* src = kernel + (t * cout_g + ol) * p.in_c + g * cin_g;
+              for (int64_t cl = 0; cl < cin_g; ++cl) dst[cl * tile_w + (ol - ol0)] = src[cl];
+            }
+          } else {  // Conv2D (KH, KW, C_in/groups, C_out): read rows of C_out
+            for (int64_t cl = 0; cl < cin_g; ++cl) {
+              const float* src = kernel + (t * cin_g + cl) * p.out_c + g * cout_g;
+              std::copy(src + ol0, src + ol1, dst + cl * tile_w);
+            }
           }
-        bpack[(g * tiles + tile) * tile_w + lane] = bias ? bias[g * cout_g + ol] : 0.0f;
-      }
+        }
+    };
+    // Big layers pack one tap per chunk on the pool (the copy is not negligible next to the
+    // arithmetic there); small ones in place, cheaper than waking the pool.
+    if (p.groups * tiles * per_tile >= (int64_t{1} << 18)) {
+      ThreadPool& pack_pool = ctx.pool ? *ctx.pool : ThreadPool::shared();
+      pack_pool.parallel_for(taps, ctx.threads, pack_tap);
+    } else {
+      for (int64_t t = 0; t < taps; ++t) pack_tap(t);
+    }
+    for (int64_t co = 0; co < p.out_c; ++co) {
+      const int64_t g = co / cout_g, ol = co % cout_g;
+      bpack[(g * tiles + ol / tile_w) * tile_w + ol % tile_w] = bias ? bias[co] : 0.0f;
+    }
   }
 
   // Dense: input channels per pass, so that a pass's weights (taps x ci x tile) take about 32 KiB.
   const int64_t ci_pass =
       kind == Kind::Dense ? std::clamp<int64_t>((int64_t{32} << 10) / (4 * taps * std::max<int64_t>(tile_w, 1)), 1, cin_g)
                           : 1;
-  const bool multi_pass = kind == Kind::Dense && ci_pass < cin_g;
+  // Dense forward without groups or horizontal dilation: a kernel row's (kx, ci) pairs are
+  // contiguous in the padded row and in the packed weights, so they run as one long reduction
+  // (fewer, longer loops: a 7x7 kernel on 3 channels gets 7 loops of 21, not 49 of 3).
+  const bool merge_kx = kind == Kind::Dense && !p.transpose && dx == 1 && p.groups == 1;
+  const int64_t ci_pass_merged =
+      merge_kx ? std::clamp<int64_t>((int64_t{32} << 10) / (4 * KH * std::max<int64_t>(tile_w, 1)), 1, KW * cin_g) : 1;
+  const bool multi_pass = kind == Kind::Dense && (merge_kx ? ci_pass_merged < KW * cin_g : ci_pass < cin_g);
 
   // Flat rows read the interior straight from the input rows (no copy): only the first nL and last
   // nR output pixels of a row read padded columns, from two short padded pieces per row. Segments
@@ -546,17 +583,21 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
         for (int64_t g = 0; g < p.groups; ++g)
           for (int64_t tile = 0; tile < tiles; ++tile) {
             const float* wt = wpack.get() + (g * tiles + tile) * taps * cin_g * tile_w;
+            int64_t nt = 0;
             for (int64_t ky = 0; ky < KH; ++ky) {
               const float* row = band_row(oy * sy + ky * dy) + g * cin_g;
-              for (int64_t kx = 0; kx < KW; ++kx) {
+              for (int64_t kx = 0; kx < (merge_kx ? 1 : KW); ++kx) {
                 const int64_t t = ky * KW + kx;
-                tap_list[static_cast<size_t>(t)] = {row + kx * dx * cw, wt + t * cin_g * tile_w};
+                tap_list[static_cast<size_t>(nt++)] = {row + kx * dx * cw, wt + t * cin_g * tile_w};
               }
             }
-            const DenseRow r{tap_list.data(), taps, 0, cin_g, sx * cw, bpack.get() + (g * tiles + tile) * tile_w,
+            const DenseRow r{tap_list.data(), nt, 0, cin_g, sx * cw, bpack.get() + (g * tiles + tile) * tile_w,
                              out_row + g * cout_g + tile * tile_w, p.out_c,
                              std::min(tile_w, cout_g - tile * tile_w), layer.activation, nullptr, nullptr};
-            DenseRowDispatch(cb, r, p.out_w, cin_g, ci_pass, scratch.get());
+            if (merge_kx)  // one "tap" per kernel row: (kx, ci) run contiguously in input and weights
+              DenseRowDispatch(cb, r, p.out_w, KW * cin_g, ci_pass_merged, scratch.get());
+            else
+              DenseRowDispatch(cb, r, p.out_w, cin_g, ci_pass, scratch.get());
           }
       } else {
         // Transposed: this row's phase ry takes taps ky with (ky*dy) % sy == ry from padded row
