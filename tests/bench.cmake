@@ -1,6 +1,10 @@
 # convscope-bench: the engine next to OpenCV and oneDNN (tests/bench/). Built by default when Google
 # Benchmark is installed (libbenchmark-dev); never registered as a test. Baselines are linked only
 # when found (libopencv-dev, libdnnl-dev).
+option(CONVSCOPE_BUILD_BENCH "Build convscope-bench (needs libbenchmark-dev)" ON)
+if(NOT CONVSCOPE_BUILD_BENCH)
+  return()
+endif()
 find_package(benchmark QUIET)
 if(NOT benchmark_FOUND)
   message(STATUS "convscope-bench: Google Benchmark not found (libbenchmark-dev), not built")

@@ -1,6 +1,7 @@
 #include "app/cli/animation_setup.h"
 
 #include "engine/json_text.h"
+#include "engine/layer_json.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -11,45 +12,7 @@
 
 namespace convscope {
 
-namespace {
-
 using json = nlohmann::json;
-
-Layer layer_from_json(const json& j) {
-  Layer l;
-  l.transpose = j.value("type", "Conv2D") == "Conv2DTranspose";
-  l.filters = j.value("filters", 1);
-  auto pair = [&](const char* key, int* a, int* b) {
-    if (!j.contains(key)) return;
-    const json& v = j.at(key);
-    if (v.is_number_integer()) {
-      *a = *b = v.get<int>();
-    } else {
-      *a = v.at(0).get<int>();
-      *b = v.at(1).get<int>();
-    }
-  };
-  pair("kernel_size", &l.kernel_h, &l.kernel_w);
-  pair("strides", &l.stride_h, &l.stride_w);
-  pair("dilation_rate", &l.dilation_h, &l.dilation_w);
-  pair("output_padding", &l.output_padding_h, &l.output_padding_w);
-  l.padding.kind = parse_padding_kind(j.value("padding", "valid"));
-  if (j.contains("explicit_padding")) {
-    const json& p = j.at("explicit_padding");
-    l.padding.top = p.at(0);
-    l.padding.bottom = p.at(1);
-    l.padding.left = p.at(2);
-    l.padding.right = p.at(3);
-  }
-  l.groups = j.value("groups", 1);
-  l.use_bias = j.value("use_bias", true);
-  l.activation = parse_activation(j.value("activation", "linear"));
-  parse_border(j.value("border", "zero"), &l.border, &l.border_value);
-  l.border_value = j.value("border_value", l.border_value);
-  return l;  // data_format does not matter here: the animation works on channels-last data
-}
-
-}  // namespace
 
 StepGranularity parse_granularity(const std::string& s) {
   if (s == "tap") return StepGranularity::Tap;
