@@ -20,6 +20,7 @@
 // same bits, so overlapping stores are harmless.
 #include <algorithm>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include "engine/activation.h"
@@ -314,6 +315,121 @@ void FlatRowDispatch(int p, const FlatRow& r) {
   }
 }
 
+// Several output rows at once (stride 1 and no dilation in y): output row q of the block reads
+// input rows q .. q + KH - 1 of the block's R + KH - 1 rows, so each input vector is loaded once
+// and feeds every output row it belongs to (up to min(R, KH) of them): about R*KH/(R+KH-1) fewer
+// unaligned (mostly cache-line-split) input loads than one row at a time. Per output element the
+// sum runs over (ky, kx) in the same order as FlatBlock, so both give the same bits.
+struct FlatRows {
+  const float* const* rows;  // R + KH - 1 input rows (padded piece or input row), at the segment
+  int64_t kh, kw;            // kh in [2, 7]
+  int64_t kx_step;           // floats between taps kx and kx + 1 (dx * C)
+  const float* wpat;         // [kx][ky][P][lanes] (kx-major: one pointer step per tap kx)
+  const float* bpat;         // [P][lanes]
+  float* const* outs;        // R output rows, at the segment
+  int64_t length;            // elements per output row in this segment
+  Activation act;
+};
+
+// Accumulators available to the multi-row flat kernel; rows per block for P weight patterns.
+constexpr int kFlatAcc = kRegs >= 32 ? 24 : 12;
+constexpr int FlatRowsPerBlock(int P) { return std::max(1, std::min(4, kFlatAcc / P)); }
+
+// Input row I of the block (I in [0, R + KH - 1)): every tap kx, every vector; output rows
+// q in [I - KH + 1, I] (within [0, R)) take it through kernel row ky = I - q. All bounds are
+// compile-time, so the unrolled code holds acc[R][GB * P] in registers with no branches.
+template <int P, int GB, int R, int KH, int I>
+HWY_INLINE void FlatMultiInputRow(const FlatRows& r, int64_t j0, VF (&acc)[R][GB * P]) {
+  const DF d;
+  const size_t N = hn::Lanes(d);
+  constexpr int q_lo = std::max(0, I - KH + 1), q_hi = std::min(R - 1, I);
+  const float* in = r.rows[I] + j0;
+  const float* wk = r.wpat;  // [kx][ky][P][lanes]
+  for (int64_t kx = 0; kx < r.kw; ++kx, in += r.kx_step, wk += KH * P * N) {
+    KeepInRegister(in);
+    for (int v = 0; v < P; ++v) {
+      VF xv[GB];  // input row I at tap kx, vector v of each group: loaded once for all output rows
+      for (int g = 0; g < GB; ++g) xv[g] = hn::LoadU(d, in + (g * P + v) * N);
+      for (int q = q_lo; q <= q_hi; ++q) {
+        const VF w = hn::Load(d, wk + ((I - q) * P + v) * N);  // w[ky = I - q, kx], channels of vector v
+        for (int g = 0; g < GB; ++g) acc[q][g * P + v] = hn::MulAdd(xv[g], w, acc[q][g * P + v]);  // += x * w
+      }
+    }
+  }
+}
+
+template <int P, int GB, int R, int KH, size_t... Is>
+HWY_INLINE void FlatMultiRows(const FlatRows& r, int64_t j0, VF (&acc)[R][GB * P], std::index_sequence<Is...>) {
+  (FlatMultiInputRow<P, GB, R, KH, static_cast<int>(Is)>(r, j0, acc), ...);
+}
+
+template <int P, int GB, int R, int KH>
+HWY_INLINE void FlatMultiBlock(const FlatRows& r, int64_t j0, int64_t valid) {
+  const DF d;
+  const size_t N = hn::Lanes(d);
+  VF acc[R][GB * P];
+  for (int q = 0; q < R; ++q)
+    for (int i = 0; i < GB * P; ++i) acc[q][i] = hn::Zero(d);
+  FlatMultiRows<P, GB, R, KH>(r, j0, acc, std::make_index_sequence<R + KH - 1>());
+  for (int q = 0; q < R; ++q)
+    for (int g = 0; g < GB; ++g)
+      for (int v = 0; v < P; ++v) {
+        const int64_t off = static_cast<int64_t>((g * P + v) * N);
+        const VF y = Activate(d, hn::Add(acc[q][g * P + v], hn::Load(d, r.bpat + v * N)), r.act);
+        StorePartial(d, y, valid - off, r.outs[q] + j0 + off);
+      }
+}
+
+template <int P, int KH>
+void FlatMultiRun(const FlatRows& r) {
+  constexpr int R = FlatRowsPerBlock(P);
+  constexpr int GB = std::max(1, kFlatAcc / (R * P));
+  const int64_t N = static_cast<int64_t>(hn::Lanes(DF()));
+  const int64_t group = P * N, block = GB * group;  // both multiples of C
+  const int64_t L = r.length;
+  if (L >= block) {
+    int64_t j = 0;
+    for (; j + block <= L; j += block) FlatMultiBlock<P, GB, R, KH>(r, j, block);
+    if (j < L) FlatMultiBlock<P, GB, R, KH>(r, L - block, block);
+  } else if (L >= group) {
+    int64_t j = 0;
+    for (; j + group <= L; j += group) FlatMultiBlock<P, 1, R, KH>(r, j, group);
+    if (j < L) FlatMultiBlock<P, 1, R, KH>(r, L - group, group);
+  } else {
+    FlatMultiBlock<P, 1, R, KH>(r, 0, L);  // reads past the row into its slack; stores only L values
+  }
+}
+
+template <int P>
+void FlatMultiRunP(const FlatRows& r) {
+  switch (r.kh) {
+    case 2: return FlatMultiRun<P, 2>(r);
+    case 3: return FlatMultiRun<P, 3>(r);
+    case 4: return FlatMultiRun<P, 4>(r);
+    case 5: return FlatMultiRun<P, 5>(r);
+    case 6: return FlatMultiRun<P, 6>(r);
+    default: return FlatMultiRun<P, 7>(r);
+  }
+}
+
+void FlatMultiDispatch(int p, const FlatRows& r) {
+  switch (p) {
+    case 1: return FlatMultiRunP<1>(r);
+    case 2: return FlatMultiRunP<2>(r);
+    case 3: return FlatMultiRunP<3>(r);
+    default: return FlatMultiRunP<4>(r);
+  }
+}
+
+int FlatRowsFor(int p) {
+  switch (p) {
+    case 1: return FlatRowsPerBlock(1);
+    case 2: return FlatRowsPerBlock(2);
+    case 3: return FlatRowsPerBlock(3);
+    default: return FlatRowsPerBlock(4);
+  }
+}
+
 // ------------------------------------------------------------------------------------------------
 
 const char* TargetName() { return hwy::TargetName(HWY_TARGET); }
@@ -472,7 +588,21 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
   // output row reads), each built once per band just before the first output row that needs it.
   const int64_t rows_per_band = std::max<int64_t>(1, (p.out_h + 15) / 16);
   const int64_t bands = (p.out_h + rows_per_band - 1) / rows_per_band;
-  const int64_t ring = p.transpose ? ay.lead + 1 : p.y.extent;
+  // Flat rows with stride 1 and no dilation in y run `multi_rows` output rows per block (each input
+  // row loaded once for all of them); the ring then holds the block's rows.
+  const int64_t multi_rows =
+      (flat_direct && sy == 1 && dy == 1 && KH >= 2 && KH <= 7) ? FlatRowsFor(static_cast<int>(pattern)) : 1;
+  const bool multi = multi_rows > 1 && rows_per_band >= multi_rows;
+  const int64_t ring = p.transpose ? ay.lead + 1 : p.y.extent + (multi ? multi_rows - 1 : 0);
+  AlignedFloats wpack_kx;  // multi: the flat weight patterns reordered [kx][ky][P][lanes]
+  if (multi) {
+    const int64_t pn = pattern * N;
+    wpack_kx = AllocFloats(taps * pn);
+    for (int64_t ky = 0; ky < KH; ++ky)
+      for (int64_t kx = 0; kx < KW; ++kx)
+        std::copy(wpack.get() + (ky * KW + kx) * pn, wpack.get() + (ky * KW + kx + 1) * pn,
+                  wpack_kx.get() + (kx * KH + ky) * pn);
+  }
 
   // Padded rows needed by output row oy: [lo, hi].
   auto rows_needed = [&](int64_t oy, int64_t* lo, int64_t* hi) {
@@ -542,6 +672,50 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
         for (int64_t o = 0; o < bytes; o += 64) hwy::Prefetch(src + o);
       }
     };
+    if (multi && oy1 - oy0 >= multi_rows) {
+      // Blocks of R rows; the last one shifts back to end at oy1 (its rows get the same bits again,
+      // and never leave the band). A band shorter than R runs one row at a time below.
+      const int64_t R = multi_rows;
+      std::vector<const float*> rows_l(static_cast<size_t>(R + KH - 1)), rows_m(rows_l), rows_r(rows_l);
+      std::vector<float*> outs_l(static_cast<size_t>(R)), outs_m(outs_l), outs_r(outs_l);
+      const int P = static_cast<int>(pattern);
+      for (int64_t ob = oy0; ob < oy1; ob += R) {
+        const int64_t b = std::min(ob, oy1 - R);
+        for (int64_t q = 0; q < R; ++q) build_rows(b + q);
+        if (b + R < oy1) {  // the input rows the next block adds: [built + 1, built + R]
+          for (int64_t r = built + 1; r <= built + R; ++r) {
+            const int64_t iy_raw = r - ay.lead;
+            if (iy_raw < 0 || iy_raw >= p.in_h) continue;
+            const char* src = reinterpret_cast<const char*>(image + iy_raw * p.in_w * p.in_c);
+            const int64_t bytes = p.in_w * p.in_c * static_cast<int64_t>(sizeof(float));
+            for (int64_t o = 0; o < bytes; o += 64) hwy::Prefetch(src + o);
+          }
+        }
+        for (int64_t i = 0; i < R + KH - 1; ++i) {
+          const int64_t slot = (b + i) % ring;
+          const float* piece = buf.get() + slot * slot_floats;
+          rows_l[static_cast<size_t>(i)] = piece;
+          rows_m[static_cast<size_t>(i)] = slot_src[static_cast<size_t>(slot)] + (int_a - p.x.pad_before) * cw;
+          rows_r[static_cast<size_t>(i)] = piece + piece_l * cw;
+        }
+        for (int64_t q = 0; q < R; ++q) {
+          float* out_row = out_image + (b + q) * p.out_w * p.out_c;
+          outs_l[static_cast<size_t>(q)] = out_row;
+          outs_m[static_cast<size_t>(q)] = out_row + int_a * cw;
+          outs_r[static_cast<size_t>(q)] = out_row + (p.out_w - seg_r) * cw;
+        }
+        FlatMultiDispatch(P, FlatRows{rows_l.data(), KH, KW, dx * cw, wpack_kx.get(), bpack.get(), outs_l.data(),
+                                      seg_l * cw, layer.activation});
+        FlatMultiDispatch(P, FlatRows{rows_m.data(), KH, KW, dx * cw, wpack_kx.get(), bpack.get(), outs_m.data(),
+                                      (int_b - int_a) * cw, layer.activation});
+        FlatMultiDispatch(P, FlatRows{rows_r.data(), KH, KW, dx * cw, wpack_kx.get(), bpack.get(), outs_r.data(),
+                                      seg_r * cw, layer.activation});
+        if (!vec_act)
+          for (int64_t q = 0; q < R; ++q)
+            apply_activation(layer.activation, out_image + (b + q) * p.out_w * p.out_c, p.out_w * p.out_c);
+      }
+      return;
+    }
     for (int64_t oy = oy0; oy < oy1; ++oy) {
       build_rows(oy);
       prefetch_rows(oy + 1);

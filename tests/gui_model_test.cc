@@ -157,6 +157,28 @@ TEST_CASE("normalisation and histogram: the compare view uses the engine's (as c
   CHECK(h1.hi == 20);
 }
 
+TEST_CASE("thumbnails: shrink_image averages blocks and keeps small images") {
+  Image8 img;
+  img.width = 4;
+  img.height = 2;
+  img.pixels = {pack({0, 0, 0, 255}), pack({255, 255, 255, 255}), pack({10, 20, 30, 255}), pack({10, 20, 30, 255}),
+                pack({0, 0, 0, 255}), pack({255, 255, 255, 255}), pack({10, 20, 30, 255}), pack({10, 20, 30, 255})};
+  const Image8 half = shrink_image(img, 2);
+  CHECK(half.width == 2);
+  CHECK(half.height == 1);
+  CHECK(half.at(0, 0) == Rgba8{128, 128, 128, 255});
+  CHECK(half.at(1, 0) == Rgba8{10, 20, 30, 255});
+  CHECK(shrink_image(img, 4).pixels == img.pixels);
+  Image8 odd;
+  odd.width = 5;
+  odd.height = 3;
+  odd.pixels.assign(15, pack({9, 9, 9, 255}));
+  const Image8 s = shrink_image(odd, 2);  // factor 3: 2 x 1, edge blocks partial
+  CHECK(s.width == 2);
+  CHECK(s.height == 1);
+  CHECK(s.at(1, 0) == Rgba8{9, 9, 9, 255});
+}
+
 TEST_CASE("initializers: seeded, reproducible and within Keras's bounds") {
   Tensor a({3, 3, 4, 8}), b({3, 3, 4, 8}), c({3, 3, 4, 8});
   initialize(a, "glorot_uniform", 42);
@@ -315,6 +337,8 @@ TEST_CASE("app state: the 'each channel' preset makes a depthwise image filter")
   auto r = run_now(app);
   CHECK(r->per_channel_filter);
   CHECK(r->filtered.width == int(app.input->dim(1)));
+  REQUIRE(r->thumbs.size() == 3);
+  CHECK(std::max(r->thumbs[0].width, r->thumbs[0].height) <= kThumbSide);
   CHECK(r->normalize_used == Normalize::Clip);  // a blur sums to 1
   REQUIRE(apply_preset(app, "laplacian4", PresetTarget::PerChannel));
   r = run_now(app);
@@ -330,6 +354,8 @@ TEST_CASE("compute: an identity kernel reproduces the input; a view change reuse
   CHECK(r->stats_post[0].min == 0);
   CHECK(r->stats_post[0].max == 35);
   CHECK(r->ranges[0].map == ColorMap::Gray);
+  CHECK(r->output_abs_sum == doctest::Approx(630));       // 0 + 1 + ... + 35: l1 activity = l1 * 630
+  CHECK(r->output_square_sum == doctest::Approx(14910));  // 0^2 + ... + 35^2
   CHECK(r->maps[0].at(0, 0) == gray_color(0));
   CHECK(r->maps[0].at(5, 5) == gray_color(1));
 

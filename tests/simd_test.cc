@@ -193,6 +193,41 @@ TEST_CASE("simd: per-channel image filters (flat rows, every border mode) equal 
   CHECK(run_sweep(2, 200, 3003) == 0);
 }
 
+TEST_CASE("simd: tall image filters (several output rows per block, shifted last block) equal the reference") {
+  // Ensures the multi-row flat kernel (images of 49+ rows, stride 1, no y dilation) matches the
+  // reference for every border mode, channel count with 1-4 weight patterns and odd band ends.
+  int failures = 0;
+  ThreadPool pool(2);
+  for_each_target([&] {
+    std::mt19937 rng(5005);
+    for (int i = 0; i < 60 && failures < 5; ++i) {
+      Case cs;
+      Layer& l = cs.layer;
+      cs.c = pick<int>(rng, {1, 2, 3, 4, 6, 12, 24});
+      cs.h = rnd(rng, 49, 140);
+      cs.w = rnd(rng, 1, 60);
+      l.groups = static_cast<int>(cs.c);
+      l.filters = static_cast<int>(cs.c);
+      l.kernel_h = pick<int>(rng, {1, 2, 3, 5, 7});
+      l.kernel_w = rnd(rng, 0, 3) == 0 ? pick<int>(rng, {1, 3, 5}) : l.kernel_h;
+      l.dilation_w = rnd(rng, 0, 3) == 0 ? 2 : 1;
+      l.padding.kind = pick<PaddingKind>(rng, {PaddingKind::Valid, PaddingKind::Same, PaddingKind::Full});
+      l.border = pick<BorderMode>(rng, {BorderMode::Zero, BorderMode::Reflect, BorderMode::Symmetric,
+                                        BorderMode::Replicate, BorderMode::Wrap, BorderMode::Constant});
+      l.border_value = l.border == BorderMode::Constant ? 0.5f : 0.0f;
+      l.use_bias = rnd(rng, 0, 1) != 0;
+      l.activation = rnd(rng, 0, 1) ? Activation::Linear : pick(rng, all_activations());
+      try {
+        plan_conv(l, cs.batch, cs.h, cs.w, cs.c);
+      } catch (const UserError&) {
+        continue;
+      }
+      if (!check_case(cs, rng, rnd(rng, 0, 1), pool)) ++failures;
+    }
+  });
+  CHECK(failures == 0);
+}
+
 TEST_CASE("simd: transposed conv (stride phases, output_padding) equals the reference on every target") {
   CHECK(run_sweep(3, 200, 4004) == 0);
 }

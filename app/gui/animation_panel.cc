@@ -98,16 +98,7 @@ void draw_scene(ImDrawList* dl, const Scene& scene, ImVec2 o) {
 
 // The region of the app's input the canvas animates.
 Tensor region_of(const AnimationPanelState& s, const Tensor& input, int* y, int* x) {
-  const int h = static_cast<int>(input.dim(0)), w = static_cast<int>(input.dim(1));
-  const int size = std::clamp(s.roi_size, 2, kMaxRoiSide);
-  if (h <= size && w <= size) {
-    *y = *x = 0;
-    return input;
-  }
-  const int rh = std::min(size, h), rw = std::min(size, w);
-  *y = std::clamp(s.roi_y < 0 ? (h - rh) / 2 : s.roi_y, 0, h - rh);
-  *x = std::clamp(s.roi_x < 0 ? (w - rw) / 2 : s.roi_x, 0, w - rw);
-  return crop_hwc(input, *y, *x, rh, rw);
+  return region_of_interest(input, s.roi_y, s.roi_x, s.roi_size, y, x);
 }
 
 // (Re)builds the model when what it shows changed.

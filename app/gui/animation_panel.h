@@ -14,7 +14,7 @@
 namespace convscope {
 
 struct AppState;  // app/gui/app_state.h
-struct AnimationExport;  // a running export (animation_export.cc)
+struct AnimationExport;  // a running export (animation_panel.cc)
 
 // What is lit by hovering or pinning.
 enum class HighlightKind { None, Output, Input, Weight };

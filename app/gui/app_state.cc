@@ -312,7 +312,6 @@ ComputeJob make_job(AppState& app) {
     job.bias = app.effective_bias;
   }
   job.view = app.view.maps;
-  job.activity = app.rules.activity_reg;
   job.submitted = Clock::now();
   app.submitted_compute = app.compute_version;
   app.submitted_view = app.view_version;

@@ -15,27 +15,10 @@ const char* to_string(ColorMap m) {
   return "auto";
 }
 
-const char* to_string(Normalize n) {
-  switch (n) {
-    case Normalize::Auto: return "auto";
-    case Normalize::Abs: return "abs";
-    case Normalize::Clip: return "clip";
-    case Normalize::MinMax: return "minmax";
-    case Normalize::Offset: return "offset";
-  }
-  return "auto";
-}
-
 ColorMap parse_color_map(const std::string& s) {
   for (ColorMap m : {ColorMap::Gray, ColorMap::Viridis, ColorMap::Diverging})
     if (s == to_string(m)) return m;
   return ColorMap::Auto;
-}
-
-Normalize parse_normalize(const std::string& s) {
-  for (Normalize n : {Normalize::Abs, Normalize::Clip, Normalize::MinMax, Normalize::Offset})
-    if (s == to_string(n)) return n;
-  return Normalize::Auto;
 }
 
 namespace {
@@ -161,6 +144,30 @@ void colorize_rows(const Tensor& hwc, const std::vector<MapRange>& ranges, std::
   }
 }
 
+Image8 shrink_image(const Image8& img, int max_side) {
+  const int longer = std::max(img.width, img.height);
+  if (longer <= max_side || max_side <= 0) return img;
+  const int f = (longer + max_side - 1) / max_side;
+  Image8 out;
+  out.width = (img.width + f - 1) / f;
+  out.height = (img.height + f - 1) / f;
+  out.pixels.resize(size_t(out.width) * size_t(out.height));
+  for (int oy = 0; oy < out.height; ++oy)
+    for (int ox = 0; ox < out.width; ++ox) {
+      unsigned sum[4] = {0, 0, 0, 0}, n = 0;
+      for (int y = oy * f; y < std::min(img.height, (oy + 1) * f); ++y)
+        for (int x = ox * f; x < std::min(img.width, (ox + 1) * f); ++x) {
+          const uint32_t p = img.pixels[size_t(y) * size_t(img.width) + size_t(x)];
+          for (int k = 0; k < 4; ++k) sum[k] += (p >> (8 * k)) & 0xFF;
+          ++n;
+        }
+      uint32_t q = 0;
+      for (int k = 0; k < 4; ++k) q |= ((sum[k] + n / 2) / n) << (8 * k);
+      out.pixels[size_t(oy) * size_t(out.width) + size_t(ox)] = q;
+    }
+  return out;
+}
+
 Image8 colorize_channel(const Tensor& hwc, int64_t c, const MapRange& r) {
   Image8 img;
   img.height = int(hwc.dim(0));
@@ -188,52 +195,28 @@ Image8 image_to_rgba(const Tensor& hwc) {
 }
 
 Normalize resolve_normalize(Normalize n, const std::vector<float>& kernel_sums) {
-  if (n != Normalize::Auto) return n;
   bool zero_sum = !kernel_sums.empty();
   for (float s : kernel_sums) zero_sum = zero_sum && std::fabs(s) < 1e-5f;
-  return zero_sum ? Normalize::Offset : Normalize::Clip;
+  return resolve_normalize_mode(n, zero_sum);
 }
 
-Tensor normalize_image(const Tensor& hwc, Normalize n) {
-  Tensor out = hwc;
-  float lo = 0, hi = 0;
-  if (!hwc.data.empty()) {
-    auto mm = std::minmax_element(hwc.data.begin(), hwc.data.end());
-    lo = *mm.first;
-    hi = *mm.second;
-  }
-  for (auto& v : out.data) {
-    switch (n) {
-      case Normalize::Abs: v = std::fabs(v); break;
-      case Normalize::MinMax: v = hi > lo ? (v - lo) / (hi - lo) : 0.0f; break;
-      case Normalize::Offset: v = v + 0.5f; break;
-      case Normalize::Clip:
-      case Normalize::Auto: break;
-    }
-    v = std::clamp(v, 0.0f, 1.0f);
-  }
-  return out;
-}
+Tensor normalize_image(const Tensor& hwc, Normalize resolved) { return normalize_for_display(hwc, resolved); }
 
-Histogram histogram(const Tensor& hwc, int bins, int64_t channel) {
+ValueHistogram value_histogram(const Tensor& hwc, int bins, int64_t channel) {
+  ValueHistogram out;
   Histogram h;
-  h.counts.assign(size_t(std::max(bins, 1)), 0.0f);
   const int64_t C = hwc.rank() == 3 ? hwc.dim(2) : 1;
-  const int64_t step = channel >= 0 ? C : 1, start = channel >= 0 ? channel : 0;
-  bool first = true;
-  for (int64_t i = start; i < hwc.size(); i += step) {
-    const float v = hwc.data[size_t(i)];
-    if (first || v < h.lo) h.lo = v;
-    if (first || v > h.hi) h.hi = v;
-    first = false;
+  if (channel >= 0 && C > 1) {
+    std::vector<float> v(size_t(hwc.size() / C));
+    for (size_t i = 0; i < v.size(); ++i) v[i] = hwc.data[i * size_t(C) + size_t(channel)];
+    h = compute_histogram(v.data(), v.size(), bins);
+  } else {
+    h = compute_histogram(hwc.data.data(), hwc.data.size(), bins);
   }
-  if (first) return h;
-  const float span = h.hi > h.lo ? h.hi - h.lo : 1.0f;
-  for (int64_t i = start; i < hwc.size(); i += step) {
-    int b = int((hwc.data[size_t(i)] - h.lo) / span * float(bins));
-    h.counts[size_t(std::clamp(b, 0, bins - 1))] += 1;
-  }
-  return h;
+  out.lo = h.lo;
+  out.hi = h.hi;
+  out.counts.assign(h.counts.begin(), h.counts.end());
+  return out;
 }
 
 }  // namespace convscope

@@ -1,21 +1,20 @@
 // Turning float maps into pixels, GL-free: colour maps (grayscale, viridis, a diverging map
-// centred on 0), per-channel statistics, the normalisations of `convscope filter --normalize`
-// (issue 5) and value histograms.
+// centred on 0), per-channel statistics; the normalisations and histograms of
+// `convscope filter --normalize` come from engine/normalize.h (shared, so both agree).
 #pragma once
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "engine/normalize.h"
 #include "engine/tensor.h"
 
 namespace convscope {
 
 enum class ColorMap { Auto, Gray, Viridis, Diverging };
-enum class Normalize { Auto, Abs, Clip, MinMax, Offset };
+using Normalize = NormalizeMode;  // engine/normalize.h: auto, clip, abs, offset, minmax
 const char* to_string(ColorMap);
-const char* to_string(Normalize);
 ColorMap parse_color_map(const std::string&);  // unknown -> Auto
-Normalize parse_normalize(const std::string&);  // unknown -> Auto
 
 struct Rgba8 {
   uint8_t r = 0, g = 0, b = 0, a = 255;
@@ -53,6 +52,9 @@ struct Image8 {
   Rgba8 at(int x, int y) const;
 };
 uint32_t pack(Rgba8 c);
+// A smaller copy for thumbnails: the mean of f x f blocks, f the smallest integer that brings the
+// longer side to at most max_side (a copy when it already fits).
+Image8 shrink_image(const Image8& img, int max_side);
 // Channel c of an (H, W, C) tensor through a range.
 Image8 colorize_channel(const Tensor& hwc, int64_t c, const MapRange& r);
 // Every channel at once, rows [y0, y1) only (one pass over the data; rows can go to different
@@ -62,18 +64,17 @@ void colorize_rows(const Tensor& hwc, const std::vector<MapRange>& ranges, std::
 // An (H, W, C) image with values in 0..1: C = 1 gray, C = 3 RGB (other C: the first channel).
 Image8 image_to_rgba(const Tensor& hwc);
 
-// How signed or out-of-range filter results become pixels (values are 0..1 images):
-// clip: clamp to 0..1; abs: |v| clamped; minmax: (v - min) / (max - min) over all channels;
-// offset: v + 0.5 clamped (zero-sum kernels: 0 becomes mid-gray); auto: offset when the kernel of
-// every output channel sums to 0, clip otherwise.
+// Auto resolved as engine/normalize.h does: offset when the kernel of every output channel sums
+// to 0 (signed output), clip otherwise.
 Normalize resolve_normalize(Normalize n, const std::vector<float>& kernel_sums);
-Tensor normalize_image(const Tensor& hwc, Normalize resolved);
+Tensor normalize_image(const Tensor& hwc, Normalize resolved);  // normalize_for_display
 
-// Histogram of every value of an (H, W, C) tensor (all channels, or only `channel` when >= 0).
-struct Histogram {
+// A histogram of an (H, W, C) tensor's values (all channels, or only `channel` when >= 0), with
+// float counts for plotting. Computed by engine/normalize.h's compute_histogram.
+struct ValueHistogram {
   float lo = 0, hi = 0;
   std::vector<float> counts;
 };
-Histogram histogram(const Tensor& hwc, int bins, int64_t channel = -1);
+ValueHistogram value_histogram(const Tensor& hwc, int bins, int64_t channel = -1);
 
 }  // namespace convscope

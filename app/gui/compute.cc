@@ -1,6 +1,7 @@
 #include "app/gui/compute.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "engine/activation.h"
 #include "engine/conv.h"
@@ -70,7 +71,8 @@ std::shared_ptr<ComputeResult> run_compute_job(const ComputeJob& job, const std:
     r->engine_ms = b.engine_ms;
     r->threads = b.threads;
     r->simd = b.simd;
-    r->activity_penalty = b.activity_penalty;
+    r->output_abs_sum = b.output_abs_sum;
+    r->output_square_sum = b.output_square_sum;
   } else {
     if (!job.input) throw UserError("no input image");
     r->layer = job.layer;
@@ -102,7 +104,10 @@ std::shared_ptr<ComputeResult> run_compute_job(const ComputeJob& job, const std:
     r->stats_pre = all_channel_stats(*pre);
     r->stats_post = post == pre ? r->stats_pre : all_channel_stats(*post);
     r->kernel_sums = kernel_sums(job.layer, job.kernel);
-    r->activity_penalty = regularizer_penalty(job.activity, post->data.data(), post->size());
+    for (float v : post->data) {
+      r->output_abs_sum += std::fabs(double(v));
+      r->output_square_sum += double(v) * double(v);
+    }
     r->pre = std::move(pre);
     r->post = std::move(post);
     if (job.base && job.base->input == job.input) r->input_picture = job.base->input_picture;  // same input
@@ -135,13 +140,18 @@ std::shared_ptr<ComputeResult> run_compute_job(const ComputeJob& job, const std:
     colorize_rows(shown, r->ranges, r->maps, b * block, std::min(rows, (b + 1) * block));
   }, cancel);
   if (cancel && cancel->load()) throw Cancelled();
+  r->thumbs.resize(size_t(C));
+  ThreadPool::shared().parallel_for(C, job.threads, [&](int64_t c) {
+    r->thumbs[size_t(c)] = shrink_image(r->maps[size_t(c)], kThumbSide);
+  }, cancel);
+  if (cancel && cancel->load()) throw Cancelled();
   const int64_t in_c = r->input->dim(2);
   r->per_channel_filter = !r->layer.transpose && r->layer.groups == in_c && r->layer.filters == in_c;
   r->normalize_used = resolve_normalize(job.view.normalize, r->kernel_sums);
   const bool rgb = r->per_channel_filter && C == 3;
   const Tensor source = rgb ? shown : extract_channel(shown, r->view.selected);
   r->filtered = image_to_rgba(normalize_image(source, r->normalize_used));
-  r->hist = histogram(shown, 64, rgb ? -1 : r->view.selected);
+  r->hist = value_histogram(shown, 64, rgb ? -1 : r->view.selected);
   r->colour_ms = ms_since(t1);
   r->finished = Clock::now();
   return r;

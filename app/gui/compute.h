@@ -37,6 +37,7 @@ struct MapView {
 };
 
 struct ComputeResult;
+constexpr int kThumbSide = 256;
 
 struct ComputeJob {
   uint64_t id = 0;
@@ -49,7 +50,6 @@ struct ComputeJob {
   Tensor kernel;                        // Keras layout, constraints applied
   std::vector<float> bias;              // constraints applied
   MapView view;
-  Regularizer activity;                 // for the activity penalty
   int threads = 0;                      // 0: all of the pool's threads
   Clock::time_point submitted = Clock::now();
 };
@@ -66,13 +66,16 @@ struct ComputeResult {
   std::vector<float> kernel_sums;  // sum of each output channel's weights (for Normalize::Auto)
   MapView view;
   std::vector<Image8> maps;        // one per output channel, for the stage the view shows
+  std::vector<Image8> thumbs;      // the same, at most kThumbSide pixels on the longer side
   std::vector<MapRange> ranges;
   bool per_channel_filter = false;  // filters == groups == input channels (an image filter)
   Image8 filtered;                  // the output normalised as an image (RGB when per-channel on 3 channels)
   Normalize normalize_used = Normalize::Clip;
   Image8 input_picture;             // the input as shown beside the output (same normalisation)
-  Histogram hist;                   // output values before normalisation (the stage shown)
-  double activity_penalty = 0;
+  ValueHistogram hist;              // output values before normalisation (the stage shown)
+  // sum(|y|) and sum(y^2) of the output after the activation: any l1/l2 activity penalty is
+  // l1 * abs_sum + l2 * square_sum, so changing the regularizer needs no recompute.
+  double output_abs_sum = 0, output_square_sum = 0;
   double engine_ms = 0, colour_ms = 0;
   int threads = 1;
   std::string simd;

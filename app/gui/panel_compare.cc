@@ -12,7 +12,7 @@ namespace {
 const char* kNormHelp =
     "How output values become pixels (images are 0..1):\n"
     "clip: clamp to 0..1\nabs: |v|, clamped (edges of both signs light up)\n"
-    "minmax: stretch min..max to 0..1\noffset: v + 0.5 (0 becomes mid-gray; for zero-sum kernels)\n"
+    "minmax: stretch min..max (all channels together) to 0..1\noffset: 0.5 + v/2 (0 becomes mid-gray, -1 black, +1 white)\n"
     "auto: offset when every filter's weights sum to 0, clip otherwise.";
 
 std::string values_at(const Tensor& t, int y, int x) {
@@ -39,7 +39,7 @@ void draw_compare_panel(AppState& app, Ui& ui) {
   ImGui::SameLine(0, em * 1.5f);
   ImGui::SetNextItemWidth(em * 6);
   if (ImGui::BeginCombo("normalise", to_string(v.maps.normalize))) {
-    for (Normalize n : {Normalize::Auto, Normalize::Clip, Normalize::Abs, Normalize::MinMax, Normalize::Offset})
+    for (Normalize n : all_normalize_modes())
       if (ImGui::Selectable(to_string(n), n == v.maps.normalize)) {
         v.maps.normalize = n;
         mark_changed(app, Change::View);
@@ -149,7 +149,7 @@ void draw_compare_panel(AppState& app, Ui& ui) {
   }
 
   // Histogram of the output before normalisation.
-  const Histogram& h = r.hist;
+  const ValueHistogram& h = r.hist;
   if (!h.counts.empty()) {
     ImGui::Text("Output values before normalisation (%s):", to_string(r.normalize_used));
     const float hist_w = std::min(avail.x, em * 30);

@@ -63,12 +63,14 @@ void draw_kernel_panel(AppState& app, Ui& ui) {
   source_line(app);
 
   section_title("Weights of one channel pair");
-  ImGui::SetNextItemWidth(em * 8);
-  if (nin > 1) ImGui::SliderInt(app.layer.transpose ? "input channel" : "input channel (in group)", &app.kernel_sel_in, 0, nin - 1);
+  ImGui::SetNextItemWidth(em * 7);
+  if (nin > 1) ImGui::InputInt(fmt("input channel (of %d)", nin).c_str(), &app.kernel_sel_in);
   else ImGui::Text("input channel 0 (the only one%s)", app.layer.groups > 1 ? " per group" : "");
-  ImGui::SetNextItemWidth(em * 8);
-  if (nout > 1) ImGui::SliderInt(app.layer.transpose ? "filter (in group)" : "filter (output channel)", &app.kernel_sel_out, 0, nout - 1);
+  item_tooltip(app.layer.groups > 1 ? "The input channel within its group." : "The input channel these weights multiply.");
+  ImGui::SetNextItemWidth(em * 7);
+  if (nout > 1) ImGui::InputInt(fmt("filter (of %d)", nout).c_str(), &app.kernel_sel_out);
   else ImGui::Text("filter 0 (the only one)");
+  item_tooltip("The filter (output channel) these weights belong to.");
   app.kernel_sel_in = std::clamp(app.kernel_sel_in, 0, nin - 1);
   app.kernel_sel_out = std::clamp(app.kernel_sel_out, 0, nout - 1);
 

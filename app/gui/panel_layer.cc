@@ -90,14 +90,15 @@ void draw_layer_panel(AppState& app, Ui&) {
   item_tooltip(kPadding);
   if (l.padding.kind == PaddingKind::Explicit) {
     int p[4] = {l.padding.top, l.padding.bottom, l.padding.left, l.padding.right};
-    ImGui::SetNextItemWidth(em * 14);
-    if (ImGui::InputInt4("top bottom left right", p)) {
+    ImGui::SetNextItemWidth(em * 13);
+    if (ImGui::InputInt4("t b l r", p)) {
       for (int& v : p) v = std::clamp(v, 0, 64);
       l.padding.top = p[0], l.padding.bottom = p[1], l.padding.left = p[2], l.padding.right = p[3];
       changed = true;
     }
-    item_tooltip(l.transpose ? "Rows/columns cropped from the full transposed result on each side (PyTorch's padding)."
-                             : "Zeros (or border values) added on each side of the input.");
+    item_tooltip(l.transpose ? "top, bottom, left, right: rows/columns cropped from the full transposed result on each "
+                               "side (PyTorch's padding)."
+                             : "top, bottom, left, right: zeros (or border values) added on each side of the input.");
   }
   if (l.transpose) {
     bool none = l.output_padding_h < 0;
@@ -183,12 +184,14 @@ void draw_layer_panel(AppState& app, Ui&) {
     ImGui::PopStyleColor();
     ImGui::TextDisabled("Showing the last valid result.");
   } else if (app.plan_valid && !app.plan.beyond_keras.empty()) {
-    ImGui::Spacing();
+    section_title("Keras would refuse this layer");
+    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.75f, 0.3f, 1.0f));
     for (const auto& note : app.plan.beyond_keras) {
-      ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.75f, 0.3f, 1.0f));
-      ImGui::TextWrapped("Keras would refuse: %s", note.c_str());
-      ImGui::PopStyleColor();
+      ImGui::Bullet();
+      ImGui::TextWrapped("%s", note.c_str());
     }
+    ImGui::PopStyleColor();
+    ImGui::TextDisabled("ConvScope computes it anyway.");
   }
 }
 

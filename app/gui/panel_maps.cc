@@ -2,6 +2,7 @@
 // legend and statistics, before/after the activation, the value under the cursor, click to enlarge.
 #include <algorithm>
 
+#include "app/gui/compute.h"
 #include "app/gui/ui.h"
 
 namespace convscope {
@@ -43,20 +44,27 @@ void toolbar(AppState& app, Ui& ui) {
   if (changed) mark_changed(app, Change::View);
 }
 
-void shape_line(const AppState& app) {
+void shape_line(const AppState& app, const Ui& ui) {
   if (!app.result) return;
   const ConvPlan& p = app.result->plan;
   const DataFormat f = app.result->layer.data_format;
   ImGui::TextDisabled("input %s  ->  %s  ->  output %s", shape_to_string(p.input_shape(f)).c_str(),
                       app.result->layer.transpose ? "Conv2DTranspose" : "Conv2D",
                       shape_to_string(p.output_shape(f)).c_str());
+  if (ui.worker && ui.worker->busy()) {
+    ImGui::SameLine();
+    ImGui::TextColored(ImVec4(1.0f, 0.8f, 0.3f, 1.0f), "  updating... %.1f s", ui.worker->busy_seconds());
+  } else if (!app.plan_error.empty()) {
+    ImGui::SameLine();
+    ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.4f, 1.0f), "  (last valid result: the setting is impossible, see Layer)");
+  }
 }
 
 }  // namespace
 
 void draw_maps_panel(AppState& app, Ui& ui) {
   toolbar(app, ui);
-  shape_line(app);
+  shape_line(app, ui);
   if (!app.result) {
     ImGui::TextDisabled("Computing...");
     return;
@@ -85,7 +93,7 @@ void draw_maps_panel(AppState& app, Ui& ui) {
     ImGui::BeginGroup();
     const Rect cell = rect_from_cursor(g.cell_w, g.cell_h);
     const bool selected = is_rgb ? app.view.rgb : (!app.view.rgb && c == v.selected);
-    draw_image(is_rgb ? ui.filtered_tex : ui.map_tex[size_t(c)], cell, !selected);
+    draw_image(is_rgb ? ui.filtered_tex : ui.thumb_tex[size_t(c)], cell, !selected);
     if (selected)
       ImGui::GetWindowDrawList()->AddRect(ImVec2(cell.x - 2, cell.y - 2), ImVec2(cell.x + cell.w + 2, cell.y + cell.h + 2),
                                           IM_COL32(255, 200, 60, 255), 0, 0, 2.5f);
@@ -129,7 +137,7 @@ void draw_maps_panel(AppState& app, Ui& ui) {
   const Rect img = view_rect(app.view.zoom, iw, ih, area);
   ImDrawList* dl = ImGui::GetWindowDrawList();
   dl->PushClipRect(ImVec2(area.x, area.y), ImVec2(area.x + area.w, area.y + area.h), true);
-  draw_image(app.view.rgb ? ui.filtered_tex : ui.map_tex[size_t(c)], img);
+  draw_image(app.view.rgb ? ui.filtered_tex : ui.enlarged_tex, img);
   if (!app.view.rgb) draw_cell_values(shown, c, img, area, &r.ranges[size_t(c)]);
   dl->PopClipRect();
   ui.regions["map_enlarged"] = img;
@@ -141,7 +149,11 @@ void draw_maps_panel(AppState& app, Ui& ui) {
   if (hovered && cell_under(img, int(iw), int(ih), m.x, m.y, &hx, &hy)) {
     const float pre = r.pre->data[size_t((int64_t(hy) * shown.dim(1) + hx) * C + c)];
     const float post = r.post->data[size_t((int64_t(hy) * shown.dim(1) + hx) * C + c)];
-    ImGui::Text("at row %d, column %d:  before activation %.5g,  after %.5g", hy, hx, pre, post);
+    // The index in the layer's data_format, as the tensor would be indexed in Keras.
+    const std::string index = r.layer.data_format == DataFormat::ChannelsLast
+                                  ? fmt("output[0, %d, %d, %lld]", hy, hx, (long long)c)
+                                  : fmt("output[0, %lld, %d, %d]", (long long)c, hy, hx);
+    ImGui::Text("%s:  before activation %.5g,  after %.5g", index.c_str(), pre, post);
   } else {
     ImGui::TextDisabled("hover for values; wheel to zoom, drag to pan, double-click to fit");
   }

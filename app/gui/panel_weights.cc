@@ -97,7 +97,7 @@ void mini_grid(const char* label, const AppState& app, const Tensor& k, float ma
       const ImVec2 a(r.x + x * cell, r.y + y * cell), b(a.x + cell, a.y + cell);
       dl->AddRectFilled(a, b, to_imcolor(diverging_color(v / max_abs)));
       dl->AddRect(a, b, IM_COL32(70, 80, 95, 255));
-      const std::string t = fmt("%.2g", v);
+      const std::string t = fmt(std::fabs(v) >= 10 ? "%.0f" : "%.2f", v);
       const ImVec2 ts = ImGui::CalcTextSize(t.c_str());
       if (ts.x < cell - 2)
         dl->AddText(ImVec2(a.x + (cell - ts.x) / 2, a.y + (cell - ts.y) / 2),
@@ -119,7 +119,11 @@ void draw_weights_panel(AppState& app, Ui&) {
   ImGui::PopStyleColor();
   const double kp = regularizer_penalty(w.kernel_reg, app.effective_kernel.data.data(), app.effective_kernel.size());
   const double bp = regularizer_penalty(w.bias_reg, app.effective_bias.data(), int64_t(app.effective_bias.size()));
-  const double ap = app.result ? regularizer_penalty(w.activity_reg, app.result->post->data.data(), app.result->post->size()) : 0.0;
+  double ap = 0;  // from the worker's sums: no pass over the output on the UI thread
+  if (app.result && (w.activity_reg.kind == RegKind::L1 || w.activity_reg.kind == RegKind::L1L2))
+    ap += double(w.activity_reg.l1) * app.result->output_abs_sum;
+  if (app.result && (w.activity_reg.kind == RegKind::L2 || w.activity_reg.kind == RegKind::L1L2))
+    ap += double(w.activity_reg.l2) * app.result->output_square_sum;
   ImGui::Text("kernel_regularizer");
   item_tooltip("kernel_regularizer: Optional regularizer for the convolution kernel.");
   reg_changed |= regularizer_row("kreg", w.kernel_reg);
@@ -172,14 +176,22 @@ void draw_weights_panel(AppState& app, Ui&) {
     b.data = app.bias;
     const Tensor after = apply_constraint(w.bias_constraint, b);
     ImGui::Text("bias before: ");
-    for (size_t i = 0; i < std::min<size_t>(b.data.size(), 6); ++i) {
+    for (size_t i = 0; i < std::min<size_t>(b.data.size(), 4); ++i) {
       ImGui::SameLine();
       ImGui::Text("%.3g", b.data[i]);
     }
+    if (b.data.size() > 4) {
+      ImGui::SameLine();
+      ImGui::TextDisabled("...");
+    }
     ImGui::Text("bias after:  ");
-    for (size_t i = 0; i < std::min<size_t>(after.data.size(), 6); ++i) {
+    for (size_t i = 0; i < std::min<size_t>(after.data.size(), 4); ++i) {
       ImGui::SameLine();
       ImGui::Text("%.3g", after.data[i]);
+    }
+    if (after.data.size() > 4) {
+      ImGui::SameLine();
+      ImGui::TextDisabled("...");
     }
   }
 }

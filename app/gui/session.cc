@@ -100,7 +100,9 @@ Layer layer_from(const json& j) {
   pair("strides", &l.stride_h, &l.stride_w);
   pair("dilation_rate", &l.dilation_h, &l.dilation_w);
   pair("output_padding", &l.output_padding_h, &l.output_padding_w);
-  l.padding.kind = parse_padding_kind(j.value("padding", "valid"));
+  const std::string padding = j.value("padding", "valid");
+  // "explicit" (with explicit_padding) is how sessions spell per-side padding.
+  l.padding.kind = padding == "explicit" ? PaddingKind::Explicit : parse_padding_kind(padding);
   if (j.contains("explicit_padding")) {
     const json& p = j.at("explicit_padding");
     l.padding.top = p.at(0);
@@ -238,7 +240,7 @@ void session_from_json(AppState& app, const json& j) {
       vs.maps.color_map = parse_color_map(v.value("color_map", "auto"));
       vs.maps.shared_range = v.value("shared_range", false);
       vs.maps.before_activation = v.value("before_activation", false);
-      vs.maps.normalize = parse_normalize(v.value("normalize", "auto"));
+      vs.maps.normalize = parse_normalize_mode(v.value("normalize", "auto"));
       vs.maps.selected = v.value("selected", int64_t(0));
       vs.enlarged = v.value("enlarged", true);
       vs.compare = v.value("compare", "side_by_side") == "split" ? CompareMode::Split : CompareMode::SideBySide;

@@ -25,7 +25,8 @@ struct Ui {
 
   // Textures, re-uploaded when the result/input they come from changes.
   GlTexture input_tex;
-  std::vector<GlTexture> map_tex;
+  std::vector<GlTexture> thumb_tex;  // one per map, small
+  GlTexture enlarged_tex;            // the selected map at full resolution
   GlTexture filtered_tex, input_picture_tex;
   std::vector<std::string> sample_paths;
   std::vector<GlTexture> sample_tex;

@@ -100,8 +100,11 @@ void update_input_texture(AppState& app, Ui& ui) {
 void update_result_textures(AppState& app, Ui& ui) {
   if (!app.result) return;
   const ComputeResult& r = *app.result;
-  if (ui.map_tex.size() != r.maps.size()) ui.map_tex.resize(r.maps.size());
-  for (size_t i = 0; i < r.maps.size(); ++i) ui.map_tex[i].update(r.maps[i], &r.maps[i]);
+  if (ui.thumb_tex.size() != r.thumbs.size()) ui.thumb_tex.resize(r.thumbs.size());
+  for (size_t i = 0; i < r.thumbs.size(); ++i) ui.thumb_tex[i].update(r.thumbs[i], &r.thumbs[i]);
+  // Only the map shown large goes up at full resolution.
+  const size_t sel = size_t(std::clamp<int64_t>(app.view.maps.selected, 0, int64_t(r.maps.size()) - 1));
+  if (!r.maps.empty()) ui.enlarged_tex.update(r.maps[sel], &r.maps[sel]);
   ui.filtered_tex.update(r.filtered, &r.filtered);
   ui.input_picture_tex.update(r.input_picture, &r.input_picture);
 }
