@@ -38,8 +38,15 @@ if(TARGET convscope_gui AND XVFB_RUN)
   add_test(NAME gui_check_sobel_differs COMMAND gui_screenshot_check ${GUI_SHOTS}/sobel.png --size 1280x800
            --regions ${GUI_SHOTS}/sobel.regions.json --same compare_input compare_output)
   set_tests_properties(gui_check_sobel_differs PROPERTIES FIXTURES_REQUIRED gui_sobel WILL_FAIL TRUE)
-  # A malformed session is refused with status 2 and no picture.
-  add_test(NAME gui_bad_session COMMAND ${XVFB} $<TARGET_FILE:convscope> --screenshot ${GUI_SHOTS}/bad.png
-           --session ${CMAKE_CURRENT_SOURCE_DIR}/gui_screenshot_check.cc)
-  set_tests_properties(gui_bad_session PROPERTIES WILL_FAIL TRUE ENVIRONMENT "ASAN_OPTIONS=detect_leaks=0")
+  # Hostile input: a corrupt setup file and a corrupt image. The app still opens (on its
+  # defaults), renders, and shows the error in red in the status bar.
+  add_test(NAME gui_shot_bad_input
+           COMMAND ${XVFB} $<TARGET_FILE:convscope> ${CMAKE_CURRENT_SOURCE_DIR}/data/corrupt.png
+                   --session ${CMAKE_CURRENT_SOURCE_DIR}/data/corrupt_setup.json
+                   --screenshot ${GUI_SHOTS}/bad_input.png --frames 4 --size 1280x800)
+  set_tests_properties(gui_shot_bad_input PROPERTIES FIXTURES_SETUP gui_bad_input TIMEOUT 120
+    ENVIRONMENT "CONVSCOPE_REGIONS=${GUI_SHOTS}/bad_input.regions.json;ASAN_OPTIONS=detect_leaks=0;XDG_CONFIG_HOME=${GUI_SHOTS}/config")
+  add_test(NAME gui_check_bad_input COMMAND gui_screenshot_check ${GUI_SHOTS}/bad_input.png --size 1280x800
+           --regions ${GUI_SHOTS}/bad_input.regions.json --has-colour error 255,115,102)
+  set_tests_properties(gui_check_bad_input PROPERTIES FIXTURES_REQUIRED gui_bad_input)
 endif()

@@ -134,6 +134,20 @@ int main(int argc, char** argv) {
           prev = l;
         }
       if (bad) fail(std::to_string(bad) + " cells of " + argv[i] + " are darker than the cell before them (not a ramp)");
+    } else if (a == "--has-colour" && i + 2 < argc) {
+      // At least 20 pixels of the region within 40 of R,G,B (e.g. the red of an error message).
+      const Region r = region(regions, argv[i + 1]);
+      int want[3] = {0, 0, 0};
+      std::sscanf(argv[i + 2], "%d,%d,%d", &want[0], &want[1], &want[2]);
+      i += 2;
+      int hits = 0;
+      for (int y = int(r.y); y < int(r.y + r.h) && y < p.h; ++y)
+        for (int x = int(r.x); x < int(r.x + r.w) && x < p.w; ++x) {
+          if (x < 0 || y < 0) continue;
+          const unsigned char* c = p.at(x, y);
+          if (std::abs(c[0] - want[0]) + std::abs(c[1] - want[1]) + std::abs(c[2] - want[2]) < 40) ++hits;
+        }
+      if (hits < 20) fail(std::string("region ") + argv[i - 1] + " has only " + std::to_string(hits) + " pixels of colour " + argv[i]);
     } else {
       std::fprintf(stderr, "unknown argument %s\n", a.c_str());
       return 2;

@@ -34,6 +34,8 @@ void draw_status_bar(AppState& app, Ui& ui) {
   ImGui::SameLine(0, em * 1.5f);
   if (!app.error.empty()) {
     ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.4f, 1.0f), "%s", app.error.c_str());
+    const ImVec2 lo = ImGui::GetItemRectMin(), hi = ImGui::GetItemRectMax();
+    ui.regions["error"] = Rect{lo.x, lo.y, hi.x - lo.x, hi.y - lo.y};  // for the screenshot checker
     item_tooltip(app.error.c_str());
     ImGui::SameLine();
     if (ImGui::SmallButton("x")) app.error.clear();

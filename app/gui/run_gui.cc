@@ -250,10 +250,8 @@ int run_gui(const GuiOptions& options) {
     try {
       load_session(app, options.session_path);
     } catch (const std::exception& e) {
-      if (screenshot) {
-        std::fprintf(stderr, "convscope: error: %s\n", e.what());
-        return 2;
-      }
+      // The app still opens, on its defaults, and shows the error (the screenshot too).
+      std::fprintf(stderr, "convscope: error: %s\n", e.what());
       start_error = e.what();
     }
   } else if (!screenshot && !autosave_path().empty() && std::filesystem::exists(autosave_path())) {
@@ -267,10 +265,9 @@ int run_gui(const GuiOptions& options) {
     app.input_settings.kind = InputKind::Image;
     app.input_settings.image_path = options.image;
     if (!load_input(app)) {
-      if (screenshot) {
-        std::fprintf(stderr, "convscope: error: %s\n", app.error.c_str());
-        return 2;
-      }
+      std::fprintf(stderr, "convscope: error: %s\n", app.error.c_str());
+      if (start_error.empty()) start_error = app.error;
+      else start_error += "; " + app.error;
     }
   }
   if (!start_error.empty()) app.error = start_error;

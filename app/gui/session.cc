@@ -6,6 +6,8 @@
 
 #include "engine/atomic_file.h"
 #include "engine/error.h"
+#include "engine/json_text.h"
+#include "engine/layer_json.h"
 
 namespace convscope {
 
@@ -65,58 +67,15 @@ Constraint con_from(const json& j, Constraint c) {
   return c;
 }
 
-json layer_json(const Layer& l) {
-  return {{"type", l.transpose ? "Conv2DTranspose" : "Conv2D"},
-          {"filters", l.filters},
-          {"kernel_size", {l.kernel_h, l.kernel_w}},
-          {"strides", {l.stride_h, l.stride_w}},
-          {"dilation_rate", {l.dilation_h, l.dilation_w}},
-          {"padding", to_string(l.padding.kind)},
-          {"explicit_padding", {l.padding.top, l.padding.bottom, l.padding.left, l.padding.right}},
-          {"output_padding", {l.output_padding_h, l.output_padding_w}},
-          {"groups", l.groups},
-          {"use_bias", l.use_bias},
-          {"activation", to_string(l.activation)},
-          {"data_format", to_string(l.data_format)},
-          {"border", to_string(l.border)},
-          {"border_value", l.border_value}};
-}
-
-Layer layer_from(const json& j) {
-  Layer l;
-  l.transpose = j.value("type", "Conv2D") == "Conv2DTranspose";
-  l.filters = j.value("filters", 1);
-  auto pair = [&](const char* key, int* a, int* b) {
-    if (!j.contains(key)) return;
-    const json& v = j.at(key);
-    if (v.is_number_integer()) {
-      *a = *b = v.get<int>();
-    } else {
-      *a = v.at(0).get<int>();
-      *b = v.at(1).get<int>();
-    }
-  };
-  pair("kernel_size", &l.kernel_h, &l.kernel_w);
-  pair("strides", &l.stride_h, &l.stride_w);
-  pair("dilation_rate", &l.dilation_h, &l.dilation_w);
-  pair("output_padding", &l.output_padding_h, &l.output_padding_w);
-  const std::string padding = j.value("padding", "valid");
-  // "explicit" (with explicit_padding) is how sessions spell per-side padding.
-  l.padding.kind = padding == "explicit" ? PaddingKind::Explicit : parse_padding_kind(padding);
-  if (j.contains("explicit_padding")) {
-    const json& p = j.at("explicit_padding");
-    l.padding.top = p.at(0);
-    l.padding.bottom = p.at(1);
-    l.padding.left = p.at(2);
-    l.padding.right = p.at(3);
+// Dotted paths of the keys in `given` that `known` (what this version writes) does not have:
+// what a setup from another version carried that this one ignores.
+void unknown_keys(const json& given, const json& known, const std::string& prefix, std::vector<std::string>& out) {
+  if (!given.is_object() || !known.is_object()) return;
+  for (auto it = given.begin(); it != given.end(); ++it) {
+    const std::string path = prefix.empty() ? it.key() : prefix + "." + it.key();
+    if (!known.contains(it.key())) out.push_back(path);
+    else unknown_keys(it.value(), known.at(it.key()), path, out);
   }
-  l.groups = j.value("groups", 1);
-  l.use_bias = j.value("use_bias", true);
-  l.activation = parse_activation(j.value("activation", "linear"));
-  l.data_format = parse_data_format(j.value("data_format", "channels_last"));
-  parse_border(j.value("border", "zero"), &l.border, &l.border_value);
-  l.border_value = j.value("border_value", l.border_value);
-  return l;
 }
 
 }  // namespace
@@ -126,7 +85,7 @@ json session_to_json(const AppState& app) {
   const KernelSettings& ks = app.kernel_settings;
   const ViewSettings& v = app.view;
   json j;
-  j["convscope_session"] = 1;
+  j["convscope_session"] = kSessionFormat;
   j["input"] = {{"kind", in.kind == InputKind::Grid ? "grid" : "image"},
                 {"image_path", in.image_path},
                 {"gray", in.gray},
@@ -136,7 +95,7 @@ json session_to_json(const AppState& app) {
                 {"grid_channels", in.grid_channels},
                 {"grid_seed", in.grid_seed},
                 {"grid", in.grid}};
-  j["layer"] = layer_json(app.layer);
+  j["layer"] = layer_to_json(app.layer);
   j["kernel"] = {{"source", to_string(ks.source)},
                  {"initializer", ks.initializer},
                  {"seed", ks.seed},
@@ -190,7 +149,7 @@ void session_from_json(AppState& app, const json& j) {
       s.grid_seed = in.value("grid_seed", 1u);
       s.grid = in.value("grid", std::vector<float>{});
     }
-    if (j.contains("layer")) next.layer = layer_from(j.at("layer"));
+    if (j.contains("layer")) next.layer = layer_from_json(j.at("layer"));
     if (j.contains("kernel")) {
       const json& k = j.at("kernel");
       KernelSettings& ks = next.kernel_settings;
@@ -279,6 +238,20 @@ void session_from_json(AppState& app, const json& j) {
   next.submitted_view = app.submitted_view;
   next.next_job_id = app.next_job_id;
   next.result = app.result;  // keep showing the last picture until the new one arrives
+  // A setup from another version: load what we understand, say what was ignored.
+  std::vector<std::string> ignored;
+  unknown_keys(j, session_to_json(next), "", ignored);
+  const auto version = j.find("convscope_session");
+  const int format = version != j.end() && version->is_number_integer() ? version->get<int>() : 1;
+  if (!ignored.empty() || format != kSessionFormat) {
+    std::string note = "setup format " + std::to_string(format) + (format > kSessionFormat ? " (newer than this ConvScope)" : "");
+    if (!ignored.empty()) {
+      note += "; ignored:";
+      for (size_t i = 0; i < ignored.size() && i < 8; ++i) note += " " + ignored[i];
+      if (ignored.size() > 8) note += " and " + std::to_string(ignored.size() - 8) + " more";
+    }
+    next.message = note;
+  }
   app = std::move(next);
 }
 
@@ -288,12 +261,7 @@ void save_session(const AppState& app, const std::string& path) {
 
 void load_session(AppState& app, const std::string& path) {
   const std::string text = read_file(path, size_t(64) << 20);
-  json j;
-  try {
-    j = json::parse(text);
-  } catch (const std::exception& e) {
-    throw UserError("cannot read setup " + path + ": " + e.what());
-  }
+  const json j = parse_json_text(text, "setup " + path);
   try {
     session_from_json(app, j);
   } catch (const UserError& e) {

@@ -9,6 +9,10 @@
 
 namespace convscope {
 
+// Version of the setup format this build writes ("convscope_session": N). Setups of other versions
+// load what this one understands; the keys it ignored are reported in app.message.
+constexpr int kSessionFormat = 1;
+
 nlohmann::json session_to_json(const AppState& app);
 // Applies a session to the app: loads its input, layer and weights. Throws UserError (naming the
 // field) for malformed sessions, leaving `app` untouched.
