@@ -48,6 +48,9 @@ void write_file_atomically(const std::string& path, const std::string& bytes) {
 }
 
 std::string read_file(const std::string& path, size_t max_bytes) {
+  // Only regular files: a setup naming /dev/zero or a FIFO must not read forever.
+  struct stat st;
+  if (stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) throw UserError(path + " is not a regular file");
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) throw UserError("cannot open " + path + ": " + std::strerror(errno));
   std::string data;

@@ -65,3 +65,13 @@ TEST_CASE("atomic write: a failing writer leaves the previous file as it was") {
   CHECK_THROWS_WITH_AS(write_file_atomically(scratch_path("no/such/dir/file.txt"), std::string("x")),
                        doctest::Contains("cannot write"), UserError);
 }
+
+TEST_CASE("read_file: refuses devices, folders and files over the size limit") {
+  CHECK_THROWS_WITH_AS(read_file("/dev/zero", 1 << 20), doctest::Contains("not a regular file"), UserError);
+  CHECK_THROWS_WITH_AS(read_file(CONVSCOPE_TEST_TMP, 1 << 20), doctest::Contains("not a regular file"), UserError);
+  const std::string path = scratch_path("big.bin");
+  spit(path, std::string(5000, 'x'));
+  CHECK_THROWS_WITH_AS(read_file(path, 4096), doctest::Contains("larger than 4096 bytes"), UserError);
+  CHECK(read_file(path, 5000).size() == 5000);
+  CHECK_THROWS_WITH_AS(read_file(scratch_path("missing.bin"), 10), doctest::Contains("cannot open"), UserError);
+}

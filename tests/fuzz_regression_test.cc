@@ -8,6 +8,9 @@
 #include "engine/json_text.h"
 #include "engine/limits.h"
 #include "tests/fuzz/fuzz_bodies.h"
+#if CONVSCOPE_HAVE_GUI
+#include "tests/fuzz/fuzz_session_body.h"
+#endif
 #include "tests/test_util.h"
 
 namespace fs = std::filesystem;
@@ -35,6 +38,9 @@ TEST_CASE("fuzz regressions: every saved input runs through its target without c
   CHECK(replay("image", convscope::fuzz::image) >= 3);
   CHECK(replay("shape", convscope::fuzz::shape) >= 3);
   CHECK(replay("kernel_json", convscope::fuzz::kernel_json) >= 4);
+#if CONVSCOPE_HAVE_GUI
+  CHECK(replay("session", convscope::fuzz::session) >= 3);
+#endif
   convscope::set_max_tensor_elements(cap);  // the bodies lower the cap
 }
 
