@@ -75,3 +75,35 @@ TEST_CASE("read_file: refuses devices, folders and files over the size limit") {
   CHECK(read_file(path, 5000).size() == 5000);
   CHECK_THROWS_WITH_AS(read_file(scratch_path("missing.bin"), 10), doctest::Contains("cannot open"), UserError);
 }
+
+#if CONVSCOPE_HAVE_GUI
+#include "app/gui/app_state.h"
+#include "app/gui/session.h"
+
+TEST_CASE("autosave: the app's own session save, killed while saving, always leaves a loadable setup") {
+  const std::string path = scratch_path("autosave_app.json");
+  AppState app;
+  init_default_state(app);
+  save_session(app, path);
+  for (int round = 0; round < 8; ++round) {
+    const pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {  // child: the autosave, as fast as it can, with a changing setup
+      for (int v = 0;; ++v) {
+        app.layer.filters = 1 + v % 7;
+        save_session(app, path);
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(3000 + 2500 * round));
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    AppState restored;
+    init_default_state(restored);
+    INFO("round " << round);
+    CHECK_NOTHROW(load_session(restored, path));
+    CHECK(restored.layer.filters >= 1);
+    CHECK(restored.layer.filters <= 8);
+  }
+  std::system(("rm -f '" + path + "'.tmp-*").c_str());
+}
+#endif
