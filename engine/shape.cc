@@ -34,10 +34,8 @@ void check_pads(const char* name, int64_t before, int64_t after) {
     throw UserError(std::string(name) + ": explicit padding is absurdly large");
 }
 
-}  // namespace
-
-AxisPlan plan_conv_axis(const char* name, int64_t in, int kernel, int stride, int dilation,
-                        PaddingKind kind, int64_t pad_before, int64_t pad_after) {
+// The fields both directions share, after checking them.
+AxisPlan start_axis(const char* name, int64_t in, int kernel, int stride, int dilation) {
   check_params(name, in, kernel, stride, dilation);
   AxisPlan a;
   a.name = name;
@@ -46,8 +44,15 @@ AxisPlan plan_conv_axis(const char* name, int64_t in, int kernel, int stride, in
   a.stride = stride;
   a.dilation = dilation;
   a.extent = int64_t{kernel - 1} * dilation + 1;
+  return a;
+}
+
+}  // namespace
+
+AxisPlan plan_conv_axis(const char* name, int64_t in, int kernel, int stride, int dilation,
+                        PaddingKind kind, int64_t pad_before, int64_t pad_after) {
+  AxisPlan a = start_axis(name, in, kernel, stride, dilation);
   const int64_t k = a.extent, s = stride;
-  const std::string ks = "extent " + num(k);
   switch (kind) {
     case PaddingKind::Valid:
       a.pad_before = a.pad_after = 0;
@@ -85,22 +90,14 @@ AxisPlan plan_conv_axis(const char* name, int64_t in, int kernel, int stride, in
                     " (input " + num(in) + " + padding " + num(a.pad_before) + " + " + num(a.pad_after) +
                     ")");
   }
-  (void)ks;
   return a;
 }
 
 AxisPlan plan_deconv_axis(const char* name, int64_t in, int kernel, int stride, int dilation,
                           PaddingKind kind, int64_t pad_before, int64_t pad_after,
                           int output_padding) {
-  check_params(name, in, kernel, stride, dilation);
-  AxisPlan a;
-  a.name = name;
-  a.in = in;
-  a.kernel = kernel;
-  a.stride = stride;
-  a.dilation = dilation;
+  AxisPlan a = start_axis(name, in, kernel, stride, dilation);
   a.output_padding = output_padding;
-  a.extent = int64_t{kernel - 1} * dilation + 1;
   const int64_t k = a.extent, s = stride;
   const int64_t op = output_padding;
   if (op >= 0 && op >= s)
