@@ -8,6 +8,8 @@
 //     over x and c together with C/gcd(C, lanes) weight patterns per tap (3 for RGB on any width).
 //     The interior of a row reads the input rows directly; only short pieces at both ends are
 //     padded copies (the image filters are memory-bound: one read, one write per element).
+//     Square kernels (2x2..7x7) with stride 1 and no dilation in y compute 4 output rows per block
+//     (FlatMultiBlock): each input vector is loaded once for every output row it feeds.
 //   - depthwise otherwise: channels in lanes, several output pixels per block.
 //   - everything else (dense, grouped, transposed): register-blocked direct convolution, PB output
 //     pixels x CB vectors of output channels in accumulators, weights packed per channel tile as
@@ -82,6 +84,17 @@ HWY_INLINE void KeepInRegister(const float*& p) {
   asm("" : "+r"(p));
 #else
   (void)p;
+#endif
+}
+
+// Makes the compiler hold v in a register: otherwise it may fold the same load into several FMAs
+// as a memory operand, one load per FMA (the load ports, not the FMAs, then set the pace).
+HWY_INLINE void KeepVecInRegister(VF& v) {
+// (g++ only: clang cannot tie a vector operand held in memory, e.g. under the fuzzing build.)
+#if HWY_ARCH_X86 && HWY_TARGET != HWY_SCALAR && defined(__GNUC__) && !defined(__clang__)
+  asm("" : "+v"(v.raw));
+#else
+  (void)v;
 #endif
 }
 
@@ -198,6 +211,87 @@ void DenseRowDispatch(int cb, const DenseRow& r, int64_t count, int64_t cin, int
     default: return DenseRowRun<4>(r, count, cin, ci_pass, scratch);
   }
 }
+
+// ------------------------------------------------------------------------------------------------
+// Dense with out_c == lanes / 2 and no groups (the app's live update: 8 filters on AVX-512), kernel
+// rows merged (reduction index j = kx * C + ci, contiguous in the padded row). One output channel
+// set fills only half a vector, so each vector instead holds two consecutive reduction steps of one
+// pixel: lane 2k sums the even j of output channel k, lane 2k + 1 the odd j. The input pair
+// (x[j], x[j + 1]) is one 64-bit broadcast load, so every FMA does useful work in all lanes. At the
+// end ConcatEven + ConcatOdd of two pixels' accumulators give [pixel t sums, pixel t + 1 sums],
+// which are adjacent in the NHWC output. The sum order is fixed by the layer (even part + odd part,
+// then bias): bit-identical for any thread count.
+
+#if HWY_TARGET != HWY_SCALAR
+struct PairRow {
+  const TapPtr* taps;  // per kernel row: input of pixel 0, weights [pairs][lanes]
+  int64_t ntaps;
+  int64_t red;         // reduction length per kernel row (KW * C)
+  int64_t in_step;     // floats between consecutive output pixels' inputs
+  const float* bias;   // [lanes]: b[k] in lanes k and k + lanes / 2
+  float* out;          // pixel 0; pixels are lanes / 2 floats apart
+  Activation act;
+};
+
+template <int PB>  // PB even
+HWY_INLINE void PairBlock(const PairRow& r, int64_t t0) {
+  const DF d;
+  const hn::Repartition<double, DF> dd;
+  const hn::RebindToUnsigned<DF> du;
+  const size_t N = hn::Lanes(d);
+  // Even lanes: the odd reduction tail multiplies x only there (odd lanes get 0, not 0 * x).
+  const auto even = hn::RebindMask(d, hn::Eq(hn::And(hn::Iota(du, 0), hn::Set(du, 1u)), hn::Zero(du)));
+  VF acc[PB];
+  for (int p = 0; p < PB; ++p) acc[p] = hn::Zero(d);
+  const int64_t full = r.red / 2;
+  for (int64_t k = 0; k < r.ntaps; ++k) {
+    const float* HWY_RESTRICT in = r.taps[k].in + t0 * r.in_step;
+    const float* HWY_RESTRICT w = r.taps[k].w;
+    for (int64_t m = 0; m < full; ++m, w += N) {
+      const VF wv = hn::Load(d, w);  // lanes 2k, 2k+1: w[j = 2m, k], w[2m + 1, k]
+      for (int p = 0; p < PB; ++p) {
+        double pair;  // x[pixel p, j = 2m] and x[pixel p, 2m + 1]
+        std::memcpy(&pair, in + p * r.in_step + 2 * m, sizeof(pair));
+        acc[p] = hn::MulAdd(hn::BitCast(d, hn::Set(dd, pair)), wv, acc[p]);  // += (x[2m], x[2m+1]) * w
+      }
+    }
+    if (r.red & 1) {
+      const VF wv = hn::Load(d, w);  // lanes 2k: w[j = red - 1, k]; odd lanes 0
+      for (int p = 0; p < PB; ++p)
+        acc[p] = hn::MulAdd(hn::IfThenElseZero(even, hn::Set(d, in[p * r.in_step + 2 * full])), wv, acc[p]);
+    }
+  }
+  const VF b = hn::LoadU(d, r.bias);
+  const size_t half = N / 2;
+  for (int p = 0; p < PB; p += 2) {
+    // [even sums of pixel p | of pixel p+1] + [odd sums ...] = both pixels' outputs, then bias.
+    const VF sum = hn::Add(hn::ConcatEven(d, acc[p + 1], acc[p]), hn::ConcatOdd(d, acc[p + 1], acc[p]));
+    hn::StoreU(Activate(d, hn::Add(sum, b), r.act), d, r.out + (t0 + p) * static_cast<int64_t>(half));
+  }
+}
+
+// count >= 2 pixels; blocks that would pass the end shift back (same bits again).
+void PairRowRun(const PairRow& r, int64_t count) {
+  constexpr int PB = kRegs >= 32 ? 16 : 8;
+  int64_t t = 0;
+  for (; t + PB <= count; t += PB) PairBlock<PB>(r, t);
+  if (t == count) return;
+  if (count >= PB) return PairBlock<PB>(r, count - PB);
+  for (; t + 2 <= count; t += 2) PairBlock<2>(r, t);
+  if (t < count) PairBlock<2>(r, count - 2);
+}
+constexpr bool kHavePairs = true;
+#else
+struct PairRow {
+  const TapPtr* taps;
+  int64_t ntaps, red, in_step;
+  const float* bias;
+  float* out;
+  Activation act;
+};
+void PairRowRun(const PairRow&, int64_t) {}
+constexpr bool kHavePairs = false;
+#endif
 
 // ------------------------------------------------------------------------------------------------
 // Depthwise, channels in lanes: out[t, c] = sum over taps in[t*in_step + tap, c] * w[tap, c].
@@ -322,7 +416,7 @@ void FlatRowDispatch(int p, const FlatRow& r) {
 // sum runs over (ky, kx) in the same order as FlatBlock, so both give the same bits.
 struct FlatRows {
   const float* const* rows;  // R + KH - 1 input rows (padded piece or input row), at the segment
-  int64_t kh, kw;            // kh in [2, 7]
+  int64_t kh;                // square kernels, kh = kw in [2, 7]
   int64_t kx_step;           // floats between taps kx and kx + 1 (dx * C)
   const float* wpat;         // [kx][ky][P][lanes] (kx-major: one pointer step per tap kx)
   const float* bpat;         // [P][lanes]
@@ -333,7 +427,8 @@ struct FlatRows {
 
 // Accumulators available to the multi-row flat kernel; rows per block for P weight patterns.
 constexpr int kFlatAcc = kRegs >= 32 ? 24 : 12;
-constexpr int FlatRowsPerBlock(int P) { return std::max(1, std::min(4, kFlatAcc / P)); }
+constexpr int kFlatR = 4;  // 3 rows x 2 groups measured slower on AVX3
+constexpr int FlatRowsPerBlock(int P) { return std::max(1, std::min(kFlatR, kFlatAcc / P)); }
 
 // Input row I of the block (I in [0, R + KH - 1)): every tap kx, every vector; output rows
 // q in [I - KH + 1, I] (within [0, R)) take it through kernel row ky = I - q. All bounds are
@@ -345,13 +440,21 @@ HWY_INLINE void FlatMultiInputRow(const FlatRows& r, int64_t j0, VF (&acc)[R][GB
   constexpr int q_lo = std::max(0, I - KH + 1), q_hi = std::min(R - 1, I);
   const float* in = r.rows[I] + j0;
   const float* wk = r.wpat;  // [kx][ky][P][lanes]
-  for (int64_t kx = 0; kx < r.kw; ++kx, in += r.kx_step, wk += KH * P * N) {
+  // Square kernels (KW == KH): kx runs a compile-time count, fully unrolled.
+  for (int kx = 0; kx < KH; ++kx, in += r.kx_step, wk += KH * P * N) {
+    // Opaque pointers: otherwise the compiler merges the loads of w[ky, kx] that every input row
+    // repeats (same address) and keeps them live across rows, spilling the accumulators.
     KeepInRegister(in);
+    KeepInRegister(wk);
     for (int v = 0; v < P; ++v) {
       VF xv[GB];  // input row I at tap kx, vector v of each group: loaded once for all output rows
-      for (int g = 0; g < GB; ++g) xv[g] = hn::LoadU(d, in + (g * P + v) * N);
+      for (int g = 0; g < GB; ++g) {
+        xv[g] = hn::LoadU(d, in + (g * P + v) * N);
+        if (q_hi > q_lo) KeepVecInRegister(xv[g]);  // one (unaligned) load for every output row
+      }
       for (int q = q_lo; q <= q_hi; ++q) {
-        const VF w = hn::Load(d, wk + ((I - q) * P + v) * N);  // w[ky = I - q, kx], channels of vector v
+        VF w = hn::Load(d, wk + ((I - q) * P + v) * N);  // w[ky = I - q, kx], channels of vector v
+        if (GB > 1) KeepVecInRegister(w);  // one load for GB FMAs
         for (int g = 0; g < GB; ++g) acc[q][g * P + v] = hn::MulAdd(xv[g], w, acc[q][g * P + v]);  // += x * w
       }
     }
@@ -371,12 +474,18 @@ HWY_INLINE void FlatMultiBlock(const FlatRows& r, int64_t j0, int64_t valid) {
   for (int q = 0; q < R; ++q)
     for (int i = 0; i < GB * P; ++i) acc[q][i] = hn::Zero(d);
   FlatMultiRows<P, GB, R, KH>(r, j0, acc, std::make_index_sequence<R + KH - 1>());
+  // Locals: vector stores may alias anything, so fields of r would be reloaded after each one.
+  const Activation act = r.act;
+  VF bias[P];
+  for (int v = 0; v < P; ++v) bias[v] = hn::Load(d, r.bpat + v * N);
+  float* outs[R];
+  for (int q = 0; q < R; ++q) outs[q] = r.outs[q] + j0;
   for (int q = 0; q < R; ++q)
     for (int g = 0; g < GB; ++g)
       for (int v = 0; v < P; ++v) {
         const int64_t off = static_cast<int64_t>((g * P + v) * N);
-        const VF y = Activate(d, hn::Add(acc[q][g * P + v], hn::Load(d, r.bpat + v * N)), r.act);
-        StorePartial(d, y, valid - off, r.outs[q] + j0 + off);
+        const VF y = Activate(d, hn::Add(acc[q][g * P + v], bias[v]), act);
+        StorePartial(d, y, valid - off, outs[q] + off);
       }
 }
 
@@ -557,6 +666,24 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
   const int64_t ci_pass_merged =
       merge_kx ? std::clamp<int64_t>((int64_t{32} << 10) / (4 * KH * std::max<int64_t>(tile_w, 1)), 1, KW * cin_g) : 1;
   const bool multi_pass = kind == Kind::Dense && (merge_kx ? ci_pass_merged < KW * cin_g : ci_pass < cin_g);
+  // Two reduction steps per vector (PairBlock) when one pixel's outputs fill exactly half a vector.
+  const bool pairs = kHavePairs && merge_kx && !multi_pass && p.out_c * 2 == N && p.out_w >= 2;
+  const int64_t red = KW * cin_g, npairs = (red + 1) / 2;
+  AlignedFloats pair_w, pair_b;
+  if (pairs) {  // [ky][pair m][lane]: lane 2k = w[ky, j = 2m, k], lane 2k + 1 = w[ky, 2m + 1, k]
+    pair_w = AllocFloats(KH * npairs * N);
+    pair_b = AllocFloats(N);
+    for (int64_t ky = 0; ky < KH; ++ky) {
+      const float* src = wpack.get() + ky * KW * cin_g * tile_w;  // [j][tile_w], tile 0
+      for (int64_t m = 0; m < npairs; ++m)
+        for (int64_t k = 0; k < N / 2; ++k)
+          for (int64_t e = 0; e < 2; ++e) {
+            const int64_t j = 2 * m + e;
+            pair_w[(ky * npairs + m) * N + 2 * k + e] = j < red ? src[j * tile_w + k] : 0.0f;
+          }
+    }
+    for (int64_t k = 0; k < N; ++k) pair_b[k] = bpack[k % (N / 2)];
+  }
 
   // Flat rows read the interior straight from the input rows (no copy): only the first nL and last
   // nR output pixels of a row read padded columns, from two short padded pieces per row. Segments
@@ -591,7 +718,7 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
   // Flat rows with stride 1 and no dilation in y run `multi_rows` output rows per block (each input
   // row loaded once for all of them); the ring then holds the block's rows.
   const int64_t multi_rows =
-      (flat_direct && sy == 1 && dy == 1 && KH >= 2 && KH <= 7) ? FlatRowsFor(static_cast<int>(pattern)) : 1;
+      (flat_direct && sy == 1 && dy == 1 && KH >= 2 && KH <= 7 && KW == KH) ? FlatRowsFor(static_cast<int>(pattern)) : 1;
   const bool multi = multi_rows > 1 && rows_per_band >= multi_rows;
   const int64_t ring = p.transpose ? ay.lead + 1 : p.y.extent + (multi ? multi_rows - 1 : 0);
   AlignedFloats wpack_kx;  // multi: the flat weight patterns reordered [kx][ky][P][lanes]
@@ -681,16 +808,8 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
       const int P = static_cast<int>(pattern);
       for (int64_t ob = oy0; ob < oy1; ob += R) {
         const int64_t b = std::min(ob, oy1 - R);
-        for (int64_t q = 0; q < R; ++q) build_rows(b + q);
-        if (b + R < oy1) {  // the input rows the next block adds: [built + 1, built + R]
-          for (int64_t r = built + 1; r <= built + R; ++r) {
-            const int64_t iy_raw = r - ay.lead;
-            if (iy_raw < 0 || iy_raw >= p.in_h) continue;
-            const char* src = reinterpret_cast<const char*>(image + iy_raw * p.in_w * p.in_c);
-            const int64_t bytes = p.in_w * p.in_c * static_cast<int64_t>(sizeof(float));
-            for (int64_t o = 0; o < bytes; o += 64) hwy::Prefetch(src + o);
-          }
-        }
+        for (int64_t q = 0; q < R; ++q) build_rows(b + q);  // (no software prefetch: a burst of
+        // prefetches for R whole rows stalls on the fill buffers; the hardware streams these rows)
         for (int64_t i = 0; i < R + KH - 1; ++i) {
           const int64_t slot = (b + i) % ring;
           const float* piece = buf.get() + slot * slot_floats;
@@ -704,11 +823,11 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
           outs_m[static_cast<size_t>(q)] = out_row + int_a * cw;
           outs_r[static_cast<size_t>(q)] = out_row + (p.out_w - seg_r) * cw;
         }
-        FlatMultiDispatch(P, FlatRows{rows_l.data(), KH, KW, dx * cw, wpack_kx.get(), bpack.get(), outs_l.data(),
+        FlatMultiDispatch(P, FlatRows{rows_l.data(), KH, dx * cw, wpack_kx.get(), bpack.get(), outs_l.data(),
                                       seg_l * cw, layer.activation});
-        FlatMultiDispatch(P, FlatRows{rows_m.data(), KH, KW, dx * cw, wpack_kx.get(), bpack.get(), outs_m.data(),
+        FlatMultiDispatch(P, FlatRows{rows_m.data(), KH, dx * cw, wpack_kx.get(), bpack.get(), outs_m.data(),
                                       (int_b - int_a) * cw, layer.activation});
-        FlatMultiDispatch(P, FlatRows{rows_r.data(), KH, KW, dx * cw, wpack_kx.get(), bpack.get(), outs_r.data(),
+        FlatMultiDispatch(P, FlatRows{rows_r.data(), KH, dx * cw, wpack_kx.get(), bpack.get(), outs_r.data(),
                                       seg_r * cw, layer.activation});
         if (!vec_act)
           for (int64_t q = 0; q < R; ++q)
@@ -753,6 +872,10 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
                            layer.activation};
           DepthRowRun(r, p.out_w);
         }
+      } else if (pairs) {
+        for (int64_t ky = 0; ky < KH; ++ky)
+          tap_list[static_cast<size_t>(ky)] = {band_row(oy * sy + ky * dy), pair_w.get() + ky * npairs * N};
+        PairRowRun(PairRow{tap_list.data(), KH, red, sx * cw, pair_b.get(), out_row, layer.activation}, p.out_w);
       } else if (!p.transpose) {
         for (int64_t g = 0; g < p.groups; ++g)
           for (int64_t tile = 0; tile < tiles; ++tile) {

@@ -6,6 +6,9 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <thread>
+#include <stdexcept>
+#include <chrono>
 #include <random>
 #include <sstream>
 #include <string>
@@ -228,6 +231,42 @@ TEST_CASE("simd: tall image filters (several output rows per block, shifted last
   CHECK(failures == 0);
 }
 
+TEST_CASE("simd: dense layers with 2, 4 or 8 filters (two reduction steps per vector) equal the reference") {
+  // Ensures the half-vector-output path (out_c == lanes / 2: 8 on AVX-512, 4 on AVX2, 2 on SSE4)
+  // matches the reference: odd and even reduction lengths, widths 1..20, every border mode.
+  int failures = 0;
+  ThreadPool pool(2);
+  for_each_target([&] {
+    std::mt19937 rng(6006);
+    for (int i = 0; i < 80 && failures < 5; ++i) {
+      Case cs;
+      Layer& l = cs.layer;
+      cs.c = pick<int>(rng, {1, 2, 3, 4, 5});
+      cs.h = rnd(rng, 1, 12);
+      cs.w = rnd(rng, 1, 20);
+      l.filters = pick<int>(rng, {2, 4, 8});
+      l.kernel_h = pick<int>(rng, {1, 2, 3, 5});
+      l.kernel_w = rnd(rng, 0, 2) == 0 ? pick<int>(rng, {1, 2, 3, 4}) : l.kernel_h;
+      l.stride_h = pick<int>(rng, {1, 1, 2});
+      l.stride_w = pick<int>(rng, {1, 1, 2});
+      l.dilation_h = pick<int>(rng, {1, 1, 2});
+      l.padding.kind = pick<PaddingKind>(rng, {PaddingKind::Valid, PaddingKind::Same, PaddingKind::Full});
+      l.border = pick<BorderMode>(rng, {BorderMode::Zero, BorderMode::Reflect, BorderMode::Replicate,
+                                        BorderMode::Wrap, BorderMode::Constant});
+      l.border_value = l.border == BorderMode::Constant ? -2.0f : 0.0f;
+      l.use_bias = rnd(rng, 0, 1) != 0;
+      l.activation = rnd(rng, 0, 1) ? Activation::Linear : pick(rng, all_activations());
+      try {
+        plan_conv(l, cs.batch, cs.h, cs.w, cs.c);
+      } catch (const UserError&) {
+        continue;
+      }
+      if (!check_case(cs, rng, rnd(rng, 0, 1), pool)) ++failures;
+    }
+  });
+  CHECK(failures == 0);
+}
+
 TEST_CASE("simd: transposed conv (stride phases, output_padding) equals the reference on every target") {
   CHECK(run_sweep(3, 200, 4004) == 0);
 }
@@ -341,6 +380,27 @@ TEST_CASE("simd: results are bit-identical with 1, 2 and 3 threads") {
     const std::vector<float> three = run_with_pool(cs, 3, 77);
     CHECK(std::memcmp(one.data(), two.data(), one.size() * sizeof(float)) == 0);
     CHECK(std::memcmp(one.data(), three.data(), one.size() * sizeof(float)) == 0);
+  }
+}
+
+TEST_CASE("thread pool: back-to-back jobs, sleeping and spinning workers, exceptions") {
+  // Ensures every chunk runs exactly once per job whether the workers are still spinning from the
+  // previous job or asleep, with fewer threads than the pool, and that an exception reaches the caller.
+  for (int threads : {1, 2, 3}) {
+    ThreadPool pool(threads);
+    for (int job = 0; job < 300; ++job) {
+      const int64_t chunks = 1 + job % 17;
+      std::vector<std::atomic<int>> hits(static_cast<size_t>(chunks));
+      for (auto& h : hits) h.store(0);
+      pool.parallel_for(chunks, job % 3, [&](int64_t i) { hits[static_cast<size_t>(i)].fetch_add(1); });
+      for (auto& h : hits) REQUIRE(h.load() == 1);
+      if (job % 50 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(2));  // workers fall asleep
+    }
+    CHECK_THROWS_AS(pool.parallel_for(8, 0, [](int64_t i) { if (i == 3) throw std::runtime_error("x"); }),
+                    std::runtime_error);
+    int after = 0;
+    pool.parallel_for(1, 0, [&](int64_t) { ++after; });
+    CHECK(after == 1);
   }
 }
 
