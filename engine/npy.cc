@@ -109,7 +109,7 @@ Tensor parse_npy(const std::string& bytes, const std::string& name) {
   t.data.resize(static_cast<size_t>(count));
   const char* src = bytes.data() + data_start;
   if (item == 4) {
-    std::memcpy(t.data.data(), src, need);
+    if (need) std::memcpy(t.data.data(), src, need);  // an empty array has no buffer to copy into
   } else {
     for (int64_t i = 0; i < count; ++i) {
       double v;
