@@ -30,6 +30,7 @@
 #include "engine/conv_rows.h"
 #include "engine/conv_simd.h"
 #include "engine/error.h"
+#include "engine/reference_conv.h"
 #include "engine/thread_pool.h"
 
 #undef HWY_TARGET_INCLUDE
@@ -189,7 +190,7 @@ template <int CB>
 void DenseRowRun(DenseRow r, int64_t count, int64_t cin, int64_t ci_pass, float* scratch) {
   constexpr int PB = DensePixels<CB>();
   const int64_t tile_floats = count * CB * static_cast<int64_t>(hn::Lanes(DF()));
-  float* bufs[2] = {scratch, scratch + tile_floats};
+  float* bufs[2] = {scratch, scratch ? scratch + tile_floats : nullptr};  // null: one pass only
   int which = 0;
   for (int64_t ci0 = 0; ci0 < cin; ci0 += ci_pass) {
     r.ci0 = ci0;
@@ -554,6 +555,9 @@ int64_t Gcd(int64_t a, int64_t b) {
 
 using AlignedFloats = hwy::AlignedFreeUniquePtr<float[]>;
 
+// Largest padded-row ring one band may hold (64 MiB); the benchmark workloads use well under 1 MiB.
+constexpr int64_t kMaxRingFloats = int64_t{16} << 20;
+
 AlignedFloats AllocFloats(int64_t n) {
   AlignedFloats p = hwy::AllocateAligned<float>(static_cast<size_t>(std::max<int64_t>(n, 1)));
   if (!p) throw std::bad_alloc();
@@ -576,6 +580,13 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
   const conv_rows::PaddedAxis ay = p.transpose ? conv_rows::transposed_axis(p.y) : conv_rows::forward_axis(p.y);
   const int64_t expand = depthwise ? cout_g : 1;
   const int64_t cw = p.in_c * expand;
+  // Degenerate layers (dilations or paddings in the tens of thousands) would need a padded-row
+  // ring far beyond the memory budget: the scalar reference computes them with no extra memory.
+  const double ring_bound = double(p.transpose ? ay.lead + 1 : p.y.extent + 8) * double(ax.size) * double(cw);
+  if (ring_bound > double(kMaxRingFloats)) {
+    reference_conv(p, layer, x, kernel, bias, y);
+    return;
+  }
   const conv_rows::RowPadder padder(ax, p.in_w, p.in_c, expand, layer.border, constant, p.transpose);
   const int64_t row_stride = padder.floats() + static_cast<int64_t>(RowSlack());
 

@@ -225,3 +225,17 @@ TEST_CASE("values: mismatched kernel and bias shapes are refused with the expect
   CHECK_THROWS_WITH_AS(run_layer(l, ones({1, 4, 4, 3}), ones({3, 3, 3, 2}), &b),
                        doctest::Contains("bias shape (3,)"), UserError);
 }
+
+TEST_CASE("values: absurd dilations run without an absurd allocation and still agree") {
+  // Found by fuzz_shape: a padded-row ring sized by a 131075-row dilated extent asked for 824 GB.
+  std::mt19937 rng(5);
+  Layer l;
+  l.filters = 4;
+  l.stride_h = l.stride_w = 2;
+  l.dilation_h = 65537;
+  l.dilation_w = 262145;
+  l.padding.kind = PaddingKind::Same;
+  l.activation = Activation::Relu;
+  const Tensor y = run_both(l, random_tensor({1, 3, 9, 3}, rng), random_tensor({3, 3, 3, 4}, rng));
+  CHECK(y.shape == std::vector<int64_t>{1, 2, 5, 4});
+}
