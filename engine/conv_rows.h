@@ -78,28 +78,20 @@ class RowPadder {
 
   // src_row: the input row (in_w * channels floats), or null for a row of the constant.
   void build(const float* src_row, float* dst) const {
-    const int64_t cw = channels_ * expand_;
     if (!src_row) {
       std::fill(dst, dst + floats(), constant_);
       return;
     }
-    for (int64_t c = 0; c < width(); ++c) {
-      if (expand_ == 1 && c == copy_begin_ && copy_end_ > copy_begin_) {
-        std::memcpy(dst + c * cw, src_row + (c - lead_) * channels_,
-                    static_cast<size_t>((copy_end_ - copy_begin_) * channels_) * sizeof(float));
-        c = copy_end_ - 1;
-        continue;
-      }
-      const int64_t ix = source_[static_cast<size_t>(c)];
-      float* d = dst + c * cw;
-      if (ix < 0) {
-        std::fill(d, d + cw, constant_);
-      } else {
-        const float* s = src_row + ix * channels_;
-        for (int64_t ch = 0; ch < channels_; ++ch)
-          for (int64_t m = 0; m < expand_; ++m) d[ch * expand_ + m] = s[ch];
-      }
+    if (expand_ != 1 || copy_end_ <= copy_begin_) {
+      build_range(src_row, dst, 0, width());
+      return;
     }
+    // Border columns one by one; the columns that map to consecutive input columns in one copy.
+    const int64_t cw = channels_;
+    build_range(src_row, dst, 0, copy_begin_);
+    std::memcpy(dst + copy_begin_ * cw, src_row + (copy_begin_ - lead_) * channels_,
+                static_cast<size_t>((copy_end_ - copy_begin_) * channels_) * sizeof(float));
+    build_range(src_row, dst + copy_end_ * cw, copy_end_, width());
   }
 
  private:
