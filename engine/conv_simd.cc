@@ -430,15 +430,25 @@ struct FlatRows {
 constexpr int kFlatAcc = kRegs >= 32 ? 24 : 12;
 constexpr int kFlatR = 4;  // 3 rows x 2 groups measured slower on AVX3
 constexpr int FlatRowsPerBlock(int P) { return std::max(1, std::min(kFlatR, kFlatAcc / P)); }
+constexpr int kLanes = static_cast<int>(HWY_LANES(float));
+
+// "Packed" flat rows (AVX-512 only): for C = 3, 5 or 7 channels the vectors step by
+// U = (lanes / C) * C floats (15 of 16 lanes for RGB) instead of a whole vector, so every vector
+// starts at a pixel and one weight pattern serves all of them (P = 1 instead of C). Three times
+// the output vectors per weight load for RGB: the loads, not the FMAs, set the pace of the block.
+// The last lane computes a value that is never stored. Per element the sum order is unchanged.
+constexpr int PackedStep(int c) { return kLanes / c * c; }
+constexpr bool PackedChannels(int64_t c) { return kRegs >= 32 && (c == 3 || c == 5 || c == 7); }
 
 // Input row I of the block (I in [0, R + KH - 1)): every tap kx, every vector; output rows
 // q in [I - KH + 1, I] (within [0, R)) take it through kernel row ky = I - q. All bounds are
-// compile-time, so the unrolled code holds acc[R][GB * P] in registers with no branches.
-template <int P, int GB, int R, int KH, int I>
+// compile-time, so the unrolled code holds acc[R][GB * P] in registers with no branches. S: floats
+// between consecutive vectors (the lane count, or the packed step).
+template <int P, int GB, int R, int KH, int S, int I>
 HWY_INLINE void FlatMultiInputRow(const FlatRows& r, int64_t j0, VF (&acc)[R][GB * P]) {
   const DF d;
   const size_t N = hn::Lanes(d);
-  constexpr int q_lo = std::max(0, I - KH + 1), q_hi = std::min(R - 1, I);
+  constexpr int q_lo = std::max(0, I - KH + 1), q_hi = std::min(R - 1, I), nq = q_hi - q_lo + 1;
   const float* in = r.rows[I] + j0;
   const float* wk = r.wpat;  // [kx][ky][P][lanes]
   // Square kernels (KW == KH): kx runs a compile-time count, fully unrolled.
@@ -448,86 +458,274 @@ HWY_INLINE void FlatMultiInputRow(const FlatRows& r, int64_t j0, VF (&acc)[R][GB
     KeepInRegister(in);
     KeepInRegister(wk);
     for (int v = 0; v < P; ++v) {
-      VF xv[GB];  // input row I at tap kx, vector v of each group: loaded once for all output rows
-      for (int g = 0; g < GB; ++g) {
-        xv[g] = hn::LoadU(d, in + (g * P + v) * N);
-        if (q_hi > q_lo) KeepVecInRegister(xv[g]);  // one (unaligned) load for every output row
-      }
-      for (int q = q_lo; q <= q_hi; ++q) {
-        VF w = hn::Load(d, wk + ((I - q) * P + v) * N);  // w[ky = I - q, kx], channels of vector v
-        if (GB > 1) KeepVecInRegister(w);  // one load for GB FMAs
-        for (int g = 0; g < GB; ++g) acc[q][g * P + v] = hn::MulAdd(xv[g], w, acc[q][g * P + v]);  // += x * w
+      if (nq < GB) {
+        // Fewer weights than input vectors: hold the nq weights, stream the inputs.
+        VF w[nq];
+        for (int q = q_lo; q <= q_hi; ++q) {
+          w[q - q_lo] = hn::Load(d, wk + ((I - q) * P + v) * N);  // w[ky = I - q, kx]
+          KeepVecInRegister(w[q - q_lo]);  // one load for GB FMAs
+        }
+        for (int g = 0; g < GB; ++g) {
+          VF x = hn::LoadU(d, in + (g * P + v) * S);
+          if (nq > 1) KeepVecInRegister(x);  // one (unaligned) load for every output row
+          for (int q = q_lo; q <= q_hi; ++q) acc[q][g * P + v] = hn::MulAdd(x, w[q - q_lo], acc[q][g * P + v]);
+        }
+      } else {
+        VF xv[GB];  // input row I at tap kx, vector v of each group: loaded once for all output rows
+        for (int g = 0; g < GB; ++g) {
+          xv[g] = hn::LoadU(d, in + (g * P + v) * S);
+          if (nq > 1) KeepVecInRegister(xv[g]);  // one (unaligned) load for every output row
+        }
+        for (int q = q_lo; q <= q_hi; ++q) {
+          VF w = hn::Load(d, wk + ((I - q) * P + v) * N);  // w[ky = I - q, kx], channels of vector v
+          if (GB > 1) KeepVecInRegister(w);  // one load for GB FMAs
+          for (int g = 0; g < GB; ++g) acc[q][g * P + v] = hn::MulAdd(xv[g], w, acc[q][g * P + v]);  // += x * w
+        }
       }
     }
   }
 }
 
-template <int P, int GB, int R, int KH, size_t... Is>
+template <int P, int GB, int R, int KH, int S, size_t... Is>
 HWY_INLINE void FlatMultiRows(const FlatRows& r, int64_t j0, VF (&acc)[R][GB * P], std::index_sequence<Is...>) {
-  (FlatMultiInputRow<P, GB, R, KH, static_cast<int>(Is)>(r, j0, acc), ...);
+  (FlatMultiInputRow<P, GB, R, KH, S, static_cast<int>(Is)>(r, j0, acc), ...);
 }
 
-template <int P, int GB, int R, int KH>
-HWY_INLINE void FlatMultiBlock(const FlatRows& r, int64_t j0, int64_t valid) {
+// Adds the bias, activates and stores one output row's GB * P vectors of a multi-row block at
+// out (the first `valid` floats).
+template <int P, int GB, int S>
+HWY_INLINE void FlatStoreRow(const VF (&acc)[GB * P], const float* bpat, Activation act, float* out, int64_t valid) {
   const DF d;
   const size_t N = hn::Lanes(d);
+  for (int g = 0; g < GB; ++g)
+    for (int v = 0; v < P; ++v) {
+      const int64_t off = static_cast<int64_t>((g * P + v) * S);
+      const VF y = Activate(d, hn::Add(acc[g * P + v], hn::Load(d, bpat + v * N)), act);
+      if constexpr (S == kLanes) {
+        StorePartial(d, y, valid - off, out + off);
+      } else if (valid >= off + kLanes && g + 1 < GB) {
+        // Packed: a whole vector; its last lane is overwritten by the next vector's store just
+        // after (a masked store that splits a cache line costs several times more).
+        hn::StoreU(y, d, out + off);
+      } else if (valid > off) {  // the block's last vector: the next lane is not ours
+        hn::BlendedStore(y, hn::FirstN(d, static_cast<size_t>(std::min<int64_t>(S, valid - off))), d, out + off);
+      }
+    }
+}
+
+template <int P, int GB, int R, int KH, int S>
+HWY_INLINE void FlatMultiBlock(const FlatRows& r, int64_t j0, int64_t valid) {
+  const DF d;
   VF acc[R][GB * P];
   for (int q = 0; q < R; ++q)
     for (int i = 0; i < GB * P; ++i) acc[q][i] = hn::Zero(d);
-  FlatMultiRows<P, GB, R, KH>(r, j0, acc, std::make_index_sequence<R + KH - 1>());
+  FlatMultiRows<P, GB, R, KH, S>(r, j0, acc, std::make_index_sequence<R + KH - 1>());
   // Locals: vector stores may alias anything, so fields of r would be reloaded after each one.
   const Activation act = r.act;
-  VF bias[P];
-  for (int v = 0; v < P; ++v) bias[v] = hn::Load(d, r.bpat + v * N);
+  const float* bpat = r.bpat;
   float* outs[R];
   for (int q = 0; q < R; ++q) outs[q] = r.outs[q] + j0;
-  for (int q = 0; q < R; ++q)
-    for (int g = 0; g < GB; ++g)
-      for (int v = 0; v < P; ++v) {
-        const int64_t off = static_cast<int64_t>((g * P + v) * N);
-        const VF y = Activate(d, hn::Add(acc[q][g * P + v], bias[v]), act);
-        StorePartial(d, y, valid - off, outs[q] + off);
-      }
+  for (int q = 0; q < R; ++q) FlatStoreRow<P, GB, S>(acc[q], bpat, act, outs[q], valid);
 }
 
-template <int P, int KH>
+template <int P, int KH, int S>
 void FlatMultiRun(const FlatRows& r) {
   constexpr int R = FlatRowsPerBlock(P);
   constexpr int GB = std::max(1, kFlatAcc / (R * P));
-  const int64_t N = static_cast<int64_t>(hn::Lanes(DF()));
-  const int64_t group = P * N, block = GB * group;  // both multiples of C
+  const int64_t group = P * S, block = GB * group;  // both multiples of C
   const int64_t L = r.length;
   if (L >= block) {
     int64_t j = 0;
-    for (; j + block <= L; j += block) FlatMultiBlock<P, GB, R, KH>(r, j, block);
-    if (j < L) FlatMultiBlock<P, GB, R, KH>(r, L - block, block);
+    for (; j + block <= L; j += block) FlatMultiBlock<P, GB, R, KH, S>(r, j, block);
+    if (j < L) FlatMultiBlock<P, GB, R, KH, S>(r, L - block, block);
   } else if (L >= group) {
     int64_t j = 0;
-    for (; j + group <= L; j += group) FlatMultiBlock<P, 1, R, KH>(r, j, group);
-    if (j < L) FlatMultiBlock<P, 1, R, KH>(r, L - group, group);
+    for (; j + group <= L; j += group) FlatMultiBlock<P, 1, R, KH, S>(r, j, group);
+    if (j < L) FlatMultiBlock<P, 1, R, KH, S>(r, L - group, group);
   } else {
-    FlatMultiBlock<P, 1, R, KH>(r, 0, L);  // reads past the row into its slack; stores only L values
+    FlatMultiBlock<P, 1, R, KH, S>(r, 0, L);  // reads past the row into its slack; stores only L values
   }
 }
 
-template <int P>
+// S: the packed step, or kLanes.
+template <int P, int S>
 void FlatMultiRunP(const FlatRows& r) {
   switch (r.kh) {
-    case 2: return FlatMultiRun<P, 2>(r);
-    case 3: return FlatMultiRun<P, 3>(r);
-    case 4: return FlatMultiRun<P, 4>(r);
-    case 5: return FlatMultiRun<P, 5>(r);
-    case 6: return FlatMultiRun<P, 6>(r);
-    default: return FlatMultiRun<P, 7>(r);
+    case 2: return FlatMultiRun<P, 2, S>(r);
+    case 3: return FlatMultiRun<P, 3, S>(r);
+    case 4: return FlatMultiRun<P, 4, S>(r);
+    case 5: return FlatMultiRun<P, 5, S>(r);
+    case 6: return FlatMultiRun<P, 6, S>(r);
+    default: return FlatMultiRun<P, 7, S>(r);
   }
 }
 
-void FlatMultiDispatch(int p, const FlatRows& r) {
+// p: weight patterns; packed_c: the channel count when the packed layout is used (else 0, p = 1).
+void FlatMultiDispatch(int p, int64_t packed_c, const FlatRows& r) {
+  if constexpr (kRegs >= 32) {
+    switch (packed_c) {
+      case 3: return FlatMultiRunP<1, PackedStep(3)>(r);
+      case 5: return FlatMultiRunP<1, PackedStep(5)>(r);
+      case 7: return FlatMultiRunP<1, PackedStep(7)>(r);
+      default: break;
+    }
+  }
   switch (p) {
-    case 1: return FlatMultiRunP<1>(r);
-    case 2: return FlatMultiRunP<2>(r);
-    case 3: return FlatMultiRunP<3>(r);
-    default: return FlatMultiRunP<4>(r);
+    case 1: return FlatMultiRunP<1, kLanes>(r);
+    case 2: return FlatMultiRunP<2, kLanes>(r);
+    case 3: return FlatMultiRunP<3, kLanes>(r);
+    default: return FlatMultiRunP<4, kLanes>(r);
+  }
+}
+
+// Rolling multi-row flat kernel: a strip of GB * P vectors walks down m * KH output rows, keeping
+// the KH output rows that the current input row feeds in accumulators: acc[slot], where output
+// row o lives in slot o % KH. Each input row is loaded once per tap and feeds KH output rows
+// (every row, not only the middle ones of a short block); after input row i, output row
+// i - KH + 1 is complete: it is stored and its slot zeroed for output row i + 1. Unrolled by KH
+// input rows, the slots are compile-time. The first group of KH input rows has no outputs above
+// row 0 (ky <= u), the last KH - 1 input rows none below row m*KH - 1 (ky > u). Per output
+// element the sum runs over (ky, kx) in FlatBlock's order: the same bits.
+template <int P, int GB, int KH, int S, int U, int KyLo, int KyHi>
+HWY_INLINE void FlatRollInputRow(const FlatRows& r, int64_t i, int64_t j0, VF (&acc)[KH][GB * P]) {
+  const DF d;
+  const size_t N = hn::Lanes(d);
+  constexpr int nq = KyHi - KyLo + 1;
+  const float* in = r.rows[i] + j0;
+  const float* wk = r.wpat;  // [kx][ky][P][lanes]
+  // The strip walks down the rows, so the hardware sees no stream: fetch this row's part of the
+  // next strip now (it is read a whole chunk of rows later).
+  constexpr int kBlock = GB * P * S, kLines = (kBlock + 15) / 16 + 1;
+  for (int t = 0; t < kLines; ++t) hwy::Prefetch(in + kBlock + 16 * t);
+  for (int kx = 0; kx < KH; ++kx, in += r.kx_step, wk += KH * P * N) {
+    KeepInRegister(in);
+    KeepInRegister(wk);
+    for (int v = 0; v < P; ++v) {
+      if constexpr (nq < GB) {  // hold the nq weights, stream the inputs
+        VF w[nq];
+        for (int ky = KyLo; ky <= KyHi; ++ky) {
+          w[ky - KyLo] = hn::Load(d, wk + (ky * P + v) * N);
+          KeepVecInRegister(w[ky - KyLo]);
+        }
+        for (int g = 0; g < GB; ++g) {
+          VF x = hn::LoadU(d, in + (g * P + v) * S);
+          if (nq > 1) KeepVecInRegister(x);
+          for (int ky = KyLo; ky <= KyHi; ++ky) {
+            VF& a = acc[(U - ky + KH) % KH][g * P + v];
+            a = hn::MulAdd(x, w[ky - KyLo], a);
+          }
+        }
+      } else {  // hold the GB input vectors, stream the weights
+        VF xv[GB];
+        for (int g = 0; g < GB; ++g) {
+          xv[g] = hn::LoadU(d, in + (g * P + v) * S);
+          if (nq > 1) KeepVecInRegister(xv[g]);
+        }
+        for (int ky = KyLo; ky <= KyHi; ++ky) {
+          VF w = hn::Load(d, wk + (ky * P + v) * N);
+          if (GB > 1) KeepVecInRegister(w);
+          for (int g = 0; g < GB; ++g) {
+            VF& a = acc[(U - ky + KH) % KH][g * P + v];
+            a = hn::MulAdd(xv[g], w, a);
+          }
+        }
+      }
+    }
+  }
+}
+
+// Input row base + U; then output row base + U - KH + 1 is complete (none before the first
+// group's last row): stored, and its slot zeroed for the next output row.
+template <int P, int GB, int KH, int S, bool kFirst, bool kLast, int U>
+HWY_INLINE void FlatRollStep(const FlatRows& r, int64_t base, int64_t j0, int64_t valid, VF (&acc)[KH][GB * P]) {
+  constexpr int lo = kLast ? U + 1 : 0, hi = kFirst ? U : KH - 1;
+  FlatRollInputRow<P, GB, KH, S, U, lo, hi>(r, base + U, j0, acc);
+  if constexpr (!kFirst || U == KH - 1) {
+    constexpr int slot = (U + 1) % KH;
+    float* out = r.outs[base + U - KH + 1] + j0;
+    constexpr int kBlock = GB * P * S;
+    for (int t = 0; t < (kBlock + 15) / 16 + 1; ++t) __builtin_prefetch(out + kBlock + 16 * t, 1);
+    FlatStoreRow<P, GB, S>(acc[slot], r.bpat, r.act, out, valid);
+    for (int i = 0; i < GB * P; ++i) acc[slot][i] = hn::Zero(DF());
+  }
+}
+
+// Input rows base + U for U in Us; kFirst: base == 0; kLast: base == m * KH (U < KH - 1).
+template <int P, int GB, int KH, int S, bool kFirst, bool kLast, size_t... Us>
+HWY_INLINE void FlatRollGroup(const FlatRows& r, int64_t base, int64_t j0, int64_t valid, VF (&acc)[KH][GB * P],
+                              std::index_sequence<Us...>) {
+  (FlatRollStep<P, GB, KH, S, kFirst, kLast, static_cast<int>(Us)>(r, base, j0, valid, acc), ...);
+}
+
+template <int P, int GB, int KH, int S>
+HWY_INLINE void FlatRollStrip(const FlatRows& r, int64_t m, int64_t j0, int64_t valid) {
+  const DF d;
+  VF acc[KH][GB * P];
+  for (int q = 0; q < KH; ++q)
+    for (int i = 0; i < GB * P; ++i) acc[q][i] = hn::Zero(d);
+  FlatRollGroup<P, GB, KH, S, true, false>(r, 0, j0, valid, acc, std::make_index_sequence<KH>());
+  for (int64_t base = KH; base < m * KH; base += KH)
+    FlatRollGroup<P, GB, KH, S, false, false>(r, base, j0, valid, acc, std::make_index_sequence<KH>());
+  FlatRollGroup<P, GB, KH, S, false, true>(r, m * KH, j0, valid, acc, std::make_index_sequence<KH - 1>());
+}
+
+// Accumulator groups of the rolling kernel; it is used where this is at least kRollMinGroups
+// (fewer: the weight loads would set the pace, and FlatMultiBlock is faster).
+constexpr int FlatRollGroups(int P, int KH) { return kFlatAcc / (KH * P); }
+constexpr int kRollMinGroups = 3;
+
+// r.rows: m * KH + KH - 1 input rows, r.outs: m * KH output rows.
+template <int P, int KH, int S>
+void FlatRollRun(const FlatRows& r, int64_t m) {
+  constexpr int GB = std::max(1, FlatRollGroups(P, KH));
+  const int64_t group = P * S, block = GB * group;
+  const int64_t L = r.length;
+  if (L >= block) {
+    int64_t j = 0;
+    for (; j + block <= L; j += block) FlatRollStrip<P, GB, KH, S>(r, m, j, block);
+    if (j < L) FlatRollStrip<P, GB, KH, S>(r, m, L - block, block);
+  } else if (L >= group) {
+    int64_t j = 0;
+    for (; j + group <= L; j += group) FlatRollStrip<P, 1, KH, S>(r, m, j, group);
+    if (j < L) FlatRollStrip<P, 1, KH, S>(r, m, L - group, group);
+  } else {
+    FlatRollStrip<P, 1, KH, S>(r, m, 0, L);
+  }
+}
+
+template <int P, int S>
+void FlatRollRunP(const FlatRows& r, int64_t m) {
+  switch (r.kh) {  // only sizes with enough accumulator groups are instantiated
+    case 2: if constexpr (FlatRollGroups(P, 2) >= kRollMinGroups) return FlatRollRun<P, 2, S>(r, m); break;
+    case 3: if constexpr (FlatRollGroups(P, 3) >= kRollMinGroups) return FlatRollRun<P, 3, S>(r, m); break;
+    case 4: if constexpr (FlatRollGroups(P, 4) >= kRollMinGroups) return FlatRollRun<P, 4, S>(r, m); break;
+    case 5: if constexpr (FlatRollGroups(P, 5) >= kRollMinGroups) return FlatRollRun<P, 5, S>(r, m); break;
+    case 6: if constexpr (FlatRollGroups(P, 6) >= kRollMinGroups) return FlatRollRun<P, 6, S>(r, m); break;
+    case 7: if constexpr (FlatRollGroups(P, 7) >= kRollMinGroups) return FlatRollRun<P, 7, S>(r, m); break;
+    default: break;
+  }
+  HWY_ASSERT(false);  // FlatRollFits() said no
+}
+
+// Whether the rolling kernel takes a KH x KH kernel with p patterns (packed_c != 0: one).
+bool FlatRollFits(int64_t kh, int64_t p, int64_t packed_c) {
+  return kh >= 2 && kh <= 7 && FlatRollGroups(packed_c ? 1 : static_cast<int>(p), static_cast<int>(kh)) >= kRollMinGroups;
+}
+
+void FlatRollDispatch(int p, int64_t packed_c, const FlatRows& r, int64_t m) {
+  if constexpr (kRegs >= 32) {
+    switch (packed_c) {
+      case 3: return FlatRollRunP<1, PackedStep(3)>(r, m);
+      case 5: return FlatRollRunP<1, PackedStep(5)>(r, m);
+      case 7: return FlatRollRunP<1, PackedStep(7)>(r, m);
+      default: break;
+    }
+  }
+  switch (p) {
+    case 1: return FlatRollRunP<1, kLanes>(r, m);
+    case 2: return FlatRollRunP<2, kLanes>(r, m);
+    case 3: return FlatRollRunP<3, kLanes>(r, m);
+    default: return FlatRollRunP<4, kLanes>(r, m);
   }
 }
 
@@ -705,7 +903,10 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
   if (kind == Kind::Flat && expand == 1) {
     const int64_t min_px = pattern * N / cw;  // one group of P vectors, in pixels
     int_a = std::min(p.out_w, p.x.pad_before);
-    int_b = std::clamp<int64_t>(p.in_w - (KW - 1) * dx + p.x.pad_before, 0, p.out_w);
+    // (A packed vector reads lanes past its last pixel: the interior then stops one pixel short
+    // of the row's end, so that the last row's reads stay inside the image.)
+    const int64_t spare = PackedChannels(cw) ? 1 : 0;
+    int_b = std::clamp<int64_t>(p.in_w - (KW - 1) * dx + p.x.pad_before - spare, 0, p.out_w);
     if (int_b - int_a >= min_px) {
       flat_direct = true;
       seg_l = std::min(p.out_w, std::max(int_a, min_px));
@@ -724,22 +925,32 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
   // ---- Bands of output rows, one chunk each: about 16 per image so that both threads stay busy
   // and a cancel is seen soon. The padded rows live in a ring of `ring` rows (all the rows one
   // output row reads), each built once per band just before the first output row that needs it.
-  const int64_t rows_per_band = std::max<int64_t>(1, (p.out_h + 15) / 16);
+  // Flat rows with stride 1 and no dilation in y run several output rows per block (each input
+  // row loaded once for all of them); the ring then holds the block's rows. The rolling kernel
+  // takes chunks of m * KH rows (up to about 28), the others blocks of multi_rows.
+  const bool multi_shape = flat_direct && sy == 1 && dy == 1 && KH >= 2 && KH <= 7 && KW == KH;
+  const bool packed_ok = kind == Kind::Flat && PackedChannels(cw) && pattern > 1;
+  const bool roll = multi_shape && FlatRollFits(KH, pattern, packed_ok ? cw : 0);
+  const int64_t roll_m_cap = std::max<int64_t>(1, 28 / KH);
+  const int64_t multi_rows = roll ? roll_m_cap * KH : multi_shape ? FlatRowsFor(static_cast<int>(pattern)) : 1;
+  const int64_t min_multi_band = roll ? KH : multi_rows;  // shorter bands run one row at a time
+  int64_t rows_per_band = std::max<int64_t>(1, (p.out_h + 15) / 16);
+  if (roll && rows_per_band >= KH)  // whole chunks of KH rows (no chunk shifted back to fit)
+    rows_per_band = std::max<int64_t>(KH, (rows_per_band + KH / 2) / KH * KH);
   const int64_t bands = (p.out_h + rows_per_band - 1) / rows_per_band;
-  // Flat rows with stride 1 and no dilation in y run `multi_rows` output rows per block (each input
-  // row loaded once for all of them); the ring then holds the block's rows.
-  const int64_t multi_rows =
-      (flat_direct && sy == 1 && dy == 1 && KH >= 2 && KH <= 7 && KW == KH) ? FlatRowsFor(static_cast<int>(pattern)) : 1;
-  const bool multi = multi_rows > 1 && rows_per_band >= multi_rows;
+  const bool multi = multi_rows > 1 && rows_per_band >= min_multi_band;
   const int64_t ring = p.transpose ? ay.lead + 1 : p.y.extent + (multi ? multi_rows - 1 : 0);
+  // Multi-row blocks of RGB-like rows use the packed layout (one pattern: pattern 0 of each tap,
+  // whose lane i holds channel i % C, is exactly the packed weights and bias).
+  const int64_t packed_c = multi && packed_ok ? cw : 0;
   AlignedFloats wpack_kx;  // multi: the flat weight patterns reordered [kx][ky][P][lanes]
   if (multi) {
-    const int64_t pn = pattern * N;
-    wpack_kx = AllocFloats(taps * pn);
+    const int64_t pn = pattern * N, pn_kx = (packed_c ? 1 : pattern) * N;
+    wpack_kx = AllocFloats(taps * pn_kx);
     for (int64_t ky = 0; ky < KH; ++ky)
       for (int64_t kx = 0; kx < KW; ++kx)
-        std::copy(wpack.get() + (ky * KW + kx) * pn, wpack.get() + (ky * KW + kx + 1) * pn,
-                  wpack_kx.get() + (kx * KH + ky) * pn);
+        std::copy(wpack.get() + (ky * KW + kx) * pn, wpack.get() + (ky * KW + kx) * pn + pn_kx,
+                  wpack_kx.get() + (kx * KH + ky) * pn_kx);
   }
 
   // Padded rows needed by output row oy: [lo, hi].
@@ -810,38 +1021,48 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
         for (int64_t o = 0; o < bytes; o += 64) hwy::Prefetch(src + o);
       }
     };
-    if (multi && oy1 - oy0 >= multi_rows) {
-      // Blocks of R rows; the last one shifts back to end at oy1 (its rows get the same bits again,
-      // and never leave the band). A band shorter than R runs one row at a time below.
-      const int64_t R = multi_rows;
-      std::vector<const float*> rows_l(static_cast<size_t>(R + KH - 1)), rows_m(rows_l), rows_r(rows_l);
-      std::vector<float*> outs_l(static_cast<size_t>(R)), outs_m(outs_l), outs_r(outs_l);
+    if (multi && oy1 - oy0 >= min_multi_band) {
+      // Blocks of H rows; the last one shifts back to end at oy1 (its rows get the same bits again,
+      // and never leave the band). A band shorter than that runs one row at a time below.
+      std::vector<const float*> rows_l(static_cast<size_t>(multi_rows + KH - 1)), rows_m(rows_l), rows_r(rows_l);
+      std::vector<float*> outs_l(static_cast<size_t>(multi_rows)), outs_m(outs_l), outs_r(outs_l);
       const int P = static_cast<int>(pattern);
-      for (int64_t ob = oy0; ob < oy1; ob += R) {
-        const int64_t b = std::min(ob, oy1 - R);
-        for (int64_t q = 0; q < R; ++q) build_rows(b + q);  // (no software prefetch: a burst of
-        // prefetches for R whole rows stalls on the fill buffers; the hardware streams these rows)
-        for (int64_t i = 0; i < R + KH - 1; ++i) {
+      int64_t H = multi_rows;
+      for (int64_t ob = oy0; ob < oy1; ob += H) {
+        int64_t m = 0;  // rolling: chunks of m * KH rows
+        if (roll) {
+          m = std::min({roll_m_cap, (oy1 - ob + KH - 1) / KH, (oy1 - oy0) / KH});
+          H = m * KH;
+        }
+        const int64_t b = std::min(ob, oy1 - H);
+        for (int64_t q = 0; q < H; ++q) build_rows(b + q);  // (no software prefetch: a burst of
+        // prefetches for H whole rows stalls on the fill buffers; the hardware streams these rows)
+        for (int64_t i = 0; i < H + KH - 1; ++i) {
           const int64_t slot = (b + i) % ring;
           const float* piece = buf.get() + slot * slot_floats;
           rows_l[static_cast<size_t>(i)] = piece;
           rows_m[static_cast<size_t>(i)] = slot_src[static_cast<size_t>(slot)] + (int_a - p.x.pad_before) * cw;
           rows_r[static_cast<size_t>(i)] = piece + piece_l * cw;
         }
-        for (int64_t q = 0; q < R; ++q) {
+        for (int64_t q = 0; q < H; ++q) {
           float* out_row = out_image + (b + q) * p.out_w * p.out_c;
           outs_l[static_cast<size_t>(q)] = out_row;
           outs_m[static_cast<size_t>(q)] = out_row + int_a * cw;
           outs_r[static_cast<size_t>(q)] = out_row + (p.out_w - seg_r) * cw;
         }
-        FlatMultiDispatch(P, FlatRows{rows_l.data(), KH, dx * cw, wpack_kx.get(), bpack.get(), outs_l.data(),
-                                      seg_l * cw, layer.activation});
-        FlatMultiDispatch(P, FlatRows{rows_m.data(), KH, dx * cw, wpack_kx.get(), bpack.get(), outs_m.data(),
-                                      (int_b - int_a) * cw, layer.activation});
-        FlatMultiDispatch(P, FlatRows{rows_r.data(), KH, dx * cw, wpack_kx.get(), bpack.get(), outs_r.data(),
-                                      seg_r * cw, layer.activation});
+        const FlatRows segments[3] = {
+            {rows_l.data(), KH, dx * cw, wpack_kx.get(), bpack.get(), outs_l.data(), seg_l * cw, layer.activation},
+            {rows_m.data(), KH, dx * cw, wpack_kx.get(), bpack.get(), outs_m.data(), (int_b - int_a) * cw,
+             layer.activation},
+            {rows_r.data(), KH, dx * cw, wpack_kx.get(), bpack.get(), outs_r.data(), seg_r * cw, layer.activation}};
+        for (const FlatRows& seg : segments) {
+          if (roll)
+            FlatRollDispatch(P, packed_c, seg, m);
+          else
+            FlatMultiDispatch(P, packed_c, seg);
+        }
         if (!vec_act)
-          for (int64_t q = 0; q < R; ++q)
+          for (int64_t q = 0; q < H; ++q)
             apply_activation(layer.activation, out_image + (b + q) * p.out_w * p.out_c, p.out_w * p.out_c);
       }
       return;
