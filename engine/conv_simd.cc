@@ -709,7 +709,7 @@ void FlatRollRunP(const FlatRows& r, int64_t m) {
 
 // Whether the rolling kernel takes a KH x KH kernel with p patterns (packed_c != 0: one).
 bool FlatRollFits(int64_t kh, int64_t p, int64_t packed_c) {
-  return kh >= 2 && kh <= 7 && FlatRollGroups(packed_c ? 1 : static_cast<int>(p), static_cast<int>(kh)) >= kRollMinGroups;
+  return kh >= 4 && kh <= 7 && FlatRollGroups(packed_c ? 1 : static_cast<int>(p), static_cast<int>(kh)) >= kRollMinGroups;
 }
 
 void FlatRollDispatch(int p, int64_t packed_c, const FlatRows& r, int64_t m) {
@@ -935,8 +935,11 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
   const int64_t multi_rows = roll ? roll_m_cap * KH : multi_shape ? FlatRowsFor(static_cast<int>(pattern)) : 1;
   const int64_t min_multi_band = roll ? KH : multi_rows;  // shorter bands run one row at a time
   int64_t rows_per_band = std::max<int64_t>(1, (p.out_h + 15) / 16);
-  if (roll && rows_per_band >= KH)  // whole chunks of KH rows (no chunk shifted back to fit)
-    rows_per_band = std::max<int64_t>(KH, (rows_per_band + KH / 2) / KH * KH);
+  // Whole blocks per band (no block shifted back to fit): multiples of KH rows for the rolling
+  // kernel, of multi_rows for the others.
+  const int64_t band_unit = roll ? KH : multi_rows;
+  if (band_unit > 1 && rows_per_band >= band_unit)
+    rows_per_band = std::max<int64_t>(band_unit, (rows_per_band + band_unit / 2) / band_unit * band_unit);
   const int64_t bands = (p.out_h + rows_per_band - 1) / rows_per_band;
   const bool multi = multi_rows > 1 && rows_per_band >= min_multi_band;
   const int64_t ring = p.transpose ? ay.lead + 1 : p.y.extent + (multi ? multi_rows - 1 : 0);
