@@ -837,10 +837,13 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
           float* dst = wpack.get() + (g * tiles + tile) * per_tile + t * cin_g * tile_w;
           const int64_t ol0 = tile * tile_w, ol1 = std::min(cout_g, ol0 + tile_w);
           if (ol1 - ol0 < tile_w) std::fill(dst, dst + cin_g * tile_w, 0.0f);  // lanes past cout_g
-          if (p.transpose) {  // Conv2DTranspose (KH, KW, C_out/groups, C_in): read rows of C_in
-            for (int64_t ol = ol0; ol < ol1; ++ol) {
-              const float* src = kernel + (t * cout_g + ol) * p.in_c + g * cin_g;
-              for (int64_t cl = 0; cl < cin_g; ++cl) dst[cl * tile_w + (ol - ol0)] = src[cl];
+          if (p.transpose) {  // Conv2DTranspose (KH, KW, C_out/groups, C_in): a transpose per tap
+            // Writes run along the packed rows; the strided reads stay within one tap's kernel
+            // (C_out/groups x C_in floats, L1-sized for the usual layers).
+            const float* src = kernel + t * cout_g * p.in_c + g * cin_g;
+            for (int64_t cl = 0; cl < cin_g; ++cl) {
+              float* row = dst + cl * tile_w - ol0;
+              for (int64_t ol = ol0; ol < ol1; ++ol) row[ol] = src[ol * p.in_c + cl];
             }
           } else {  // Conv2D (KH, KW, C_in/groups, C_out): read rows of C_out
             for (int64_t cl = 0; cl < cin_g; ++cl) {
@@ -850,9 +853,11 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
           }
         }
     };
-    // Big layers pack one tap per chunk on the pool (the copy is not negligible next to the
-    // arithmetic there); small ones in place, cheaper than waking the pool.
-    if (p.groups * tiles * per_tile >= (int64_t{1} << 18)) {
+    // Layers with more than 32 KiB of weights pack one tap per chunk on the pool: on one thread the
+    // packing of a sub-millisecond layer (a strided transpose for Conv2DTranspose) is about a tenth
+    // of its time, which would cap two threads at ~1.7x. Small ones pack in place, cheaper than
+    // waking the pool.
+    if (p.groups * tiles * per_tile >= (int64_t{1} << 13) && taps > 1) {
       ThreadPool& pack_pool = ctx.pool ? *ctx.pool : ThreadPool::shared();
       pack_pool.parallel_for(taps, ctx.threads, pack_tap);
     } else {
@@ -864,10 +869,18 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
     }
   }
 
-  // Dense: input channels per pass, so that a pass's weights (taps x ci x tile) take about 32 KiB.
+  // Dense: input channels per pass, so that a pass's weights (the taps one output row uses x ci x
+  // tile) take about 32 KiB. A transposed row uses only its stride phase's taps.
+  auto phase_taps = [](int64_t k, int64_t dil, int64_t stride) {  // most taps on one phase
+    std::vector<int64_t> count(static_cast<size_t>(stride), 0);
+    for (int64_t i = 0; i < k; ++i) ++count[static_cast<size_t>((i * dil) % stride)];
+    return *std::max_element(count.begin(), count.end());
+  };
+  const int64_t row_taps = p.transpose ? phase_taps(KH, dy, sy) * phase_taps(KW, dx, sx) : taps;
   const int64_t ci_pass =
-      kind == Kind::Dense ? std::clamp<int64_t>((int64_t{32} << 10) / (4 * taps * std::max<int64_t>(tile_w, 1)), 1, cin_g)
-                          : 1;
+      kind == Kind::Dense
+          ? std::clamp<int64_t>((int64_t{32} << 10) / (4 * row_taps * std::max<int64_t>(tile_w, 1)), 1, cin_g)
+          : 1;
   // Dense forward without groups or horizontal dilation: a kernel row's (kx, ci) pairs are
   // contiguous in the padded row and in the packed weights, so they run as one long reduction
   // (fewer, longer loops: a 7x7 kernel on 3 channels gets 7 loops of 21, not 49 of 3).
