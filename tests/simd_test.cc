@@ -197,21 +197,22 @@ TEST_CASE("simd: per-channel image filters (flat rows, every border mode) equal 
 }
 
 TEST_CASE("simd: tall image filters (several output rows per block, shifted last block) equal the reference") {
-  // Ensures the multi-row flat kernel (images of 49+ rows, stride 1, no y dilation) matches the
-  // reference for every border mode, channel count with 1-4 weight patterns and odd band ends.
+  // Ensures the multi-row flat kernels (images of 49+ rows, stride 1, no y dilation: 4-row blocks,
+  // and the rolling kernel from 4x4 up) match the reference for every border mode, channel counts
+  // with 1-4 weight patterns, the packed 3/5/7-channel layout (AVX-512), and odd band ends.
   int failures = 0;
   ThreadPool pool(2);
   for_each_target([&] {
     std::mt19937 rng(5005);
-    for (int i = 0; i < 60 && failures < 5; ++i) {
+    for (int i = 0; i < 90 && failures < 5; ++i) {
       Case cs;
       Layer& l = cs.layer;
-      cs.c = pick<int>(rng, {1, 2, 3, 4, 6, 12, 24});
+      cs.c = pick<int>(rng, {1, 2, 3, 4, 5, 6, 7, 12, 24});
       cs.h = rnd(rng, 49, 140);
-      cs.w = rnd(rng, 1, 60);
+      cs.w = rnd(rng, 1, 90);
       l.groups = static_cast<int>(cs.c);
       l.filters = static_cast<int>(cs.c);
-      l.kernel_h = pick<int>(rng, {1, 2, 3, 5, 7});
+      l.kernel_h = pick<int>(rng, {1, 2, 3, 4, 5, 6, 7});
       l.kernel_w = rnd(rng, 0, 3) == 0 ? pick<int>(rng, {1, 3, 5}) : l.kernel_h;
       l.dilation_w = rnd(rng, 0, 3) == 0 ? 2 : 1;
       l.padding.kind = pick<PaddingKind>(rng, {PaddingKind::Valid, PaddingKind::Same, PaddingKind::Full});
