@@ -40,6 +40,7 @@ constexpr uint64_t kActiveBits = 16;
 
 ThreadPool::ThreadPool(int threads) {
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  cursors_ = std::vector<Cursor>(static_cast<size_t>(threads));
   for (int i = 0; i < threads - 1; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
 }
 
@@ -58,17 +59,23 @@ ThreadPool& ThreadPool::shared() {
   return pool;
 }
 
-void ThreadPool::run_chunks() {
-  for (;;) {
-    const int64_t i = next_.fetch_add(1);
-    if (i >= chunks_) return;
-    if (cancel_ && cancel_->load(std::memory_order_relaxed)) continue;
-    try {
-      (*fn_)(i);
-    } catch (...) {
-      std::lock_guard<std::mutex> lock(error_mutex_);
-      if (!error_) error_ = std::current_exception();
-      next_.store(chunks_);  // stop handing out work
+void ThreadPool::run_chunks(int participant) {
+  // Own range first, then the others' leftovers. fetch_add hands every index out once; an index
+  // at or past the range's end means that range is exhausted.
+  for (int k = 0; k < participants_; ++k) {
+    const int q = (participant + k) % participants_;
+    const int64_t end = range_end(q);
+    for (;;) {
+      const int64_t i = cursors_[static_cast<size_t>(q)].next.fetch_add(1);
+      if (i >= end) break;
+      if (cancel_ && cancel_->load(std::memory_order_relaxed)) continue;
+      try {
+        (*fn_)(i);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(error_mutex_);
+        if (!error_) error_ = std::current_exception();
+        for (Cursor& c : cursors_) c.next.store(chunks_);  // stop handing out work
+      }
     }
   }
 }
@@ -91,7 +98,7 @@ void ThreadPool::worker_loop(int index) {
     seen = state >> kActiveBits;
     const int active = static_cast<int>(state & ((uint64_t{1} << kActiveBits) - 1));
     if (index >= active) continue;  // not part of this job
-    run_chunks();
+    run_chunks(index + 1);
     if (running_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
       std::lock_guard<std::mutex> lock(mutex_);
       if (caller_sleeping_) done_.notify_all();
@@ -108,7 +115,8 @@ void ThreadPool::parallel_for(int64_t chunks, int max_threads, const std::functi
   fn_ = &fn;
   cancel_ = cancel;
   chunks_ = chunks;
-  next_.store(0);
+  participants_ = threads;
+  for (int q = 0; q < threads; ++q) cursors_[static_cast<size_t>(q)].next.store(q * chunks / threads);
   error_ = nullptr;
   running_.store(threads - 1);
   bool wake = false;
@@ -119,7 +127,7 @@ void ThreadPool::parallel_for(int64_t chunks, int max_threads, const std::functi
     wake = threads > 1 && sleepers_ > 0;
   }
   if (wake) wake_.notify_all();
-  run_chunks();
+  run_chunks(0);
   if (!spin_until([&] { return running_.load(std::memory_order_acquire) == 0; })) {
     std::unique_lock<std::mutex> lock(mutex_);
     caller_sleeping_ = true;

@@ -1,6 +1,8 @@
-// One pool of worker threads shared by the app and the command line. parallel_for hands out
-// chunk indices dynamically; callers must make each chunk's result independent of which thread
-// runs it, so results never depend on the thread count.
+// One pool of worker threads shared by the app and the command line. parallel_for gives each
+// thread an equal contiguous range of chunks first (so that repeated calls on the same data, a
+// benchmark or a slider moving, find their part of it in that core's cache), then lets threads
+// that finish early take what is left of the others' ranges. Callers must make each chunk's
+// result independent of which thread runs it, so results never depend on the thread count.
 #pragma once
 #include <atomic>
 #include <condition_variable>
@@ -33,7 +35,7 @@ class ThreadPool {
 
  private:
   void worker_loop(int index);
-  void run_chunks();
+  void run_chunks(int participant);
 
   std::vector<std::thread> workers_;
   std::mutex call_mutex_;  // serialises parallel_for callers
@@ -54,7 +56,14 @@ class ThreadPool {
   const std::atomic<bool>* cancel_ = nullptr;
   int64_t chunks_ = 0;
   std::atomic<int> running_{0};  // workers still busy with the job
-  std::atomic<int64_t> next_{0};
+  int participants_ = 0;  // the caller (0) and the workers 1 .. participants_ - 1
+  // Next unclaimed chunk of each participant's range [p * chunks / n, (p + 1) * chunks / n): one
+  // cache line each, so that the owners' claims do not contend.
+  struct alignas(64) Cursor {
+    std::atomic<int64_t> next{0};
+  };
+  std::vector<Cursor> cursors_;
+  int64_t range_end(int participant) const { return (participant + 1) * chunks_ / participants_; }
   std::mutex error_mutex_;
   std::exception_ptr error_;
 };
