@@ -8,8 +8,10 @@
 //     over x and c together with C/gcd(C, lanes) weight patterns per tap (3 for RGB on any width).
 //     The interior of a row reads the input rows directly; only short pieces at both ends are
 //     padded copies (the image filters are memory-bound: one read, one write per element).
-//     Square kernels (2x2..7x7) with stride 1 and no dilation in y compute 4 output rows per block
-//     (FlatMultiBlock): each input vector is loaded once for every output row it feeds.
+//     Square kernels (2x2..7x7) with stride 1 and no dilation in y compute several output rows at
+//     once, each input vector loaded once for every output row it feeds: 4-row blocks
+//     (FlatMultiBlock) up to 3x3, from 4x4 a strip walking down with the KH output rows in flight
+//     (FlatRollStrip). On AVX-512, 3/5/7 channels use packed lanes (one weight pattern).
 //   - depthwise otherwise: channels in lanes, several output pixels per block.
 //   - everything else (dense, grouped, transposed): register-blocked direct convolution, PB output
 //     pixels x CB vectors of output channels in accumulators, weights packed per channel tile as
