@@ -549,17 +549,27 @@ void FlatMultiRun(const FlatRows& r) {
   }
 }
 
+// Accumulator groups of the rolling kernel; it is used where this is at least kRollMinGroups
+// (fewer: the weight loads would set the pace, and FlatMultiBlock is faster).
+constexpr int FlatRollGroups(int P, int KH) { return kFlatAcc / (KH * P); }
+constexpr int kRollMinGroups = 3;
+// Whether the rolling kernel takes KH x KH kernels with P patterns; each size is instantiated for
+// exactly one of the two multi-row kernels (the other one never sees it).
+constexpr bool RollTakes(int P, int KH) { return KH >= 4 && KH <= 7 && FlatRollGroups(P, KH) >= kRollMinGroups; }
+
 // S: the packed step, or kLanes.
 template <int P, int S>
 void FlatMultiRunP(const FlatRows& r) {
   switch (r.kh) {
-    case 2: return FlatMultiRun<P, 2, S>(r);
-    case 3: return FlatMultiRun<P, 3, S>(r);
-    case 4: return FlatMultiRun<P, 4, S>(r);
-    case 5: return FlatMultiRun<P, 5, S>(r);
-    case 6: return FlatMultiRun<P, 6, S>(r);
-    default: return FlatMultiRun<P, 7, S>(r);
+    case 2: if constexpr (!RollTakes(P, 2)) return FlatMultiRun<P, 2, S>(r); break;
+    case 3: if constexpr (!RollTakes(P, 3)) return FlatMultiRun<P, 3, S>(r); break;
+    case 4: if constexpr (!RollTakes(P, 4)) return FlatMultiRun<P, 4, S>(r); break;
+    case 5: if constexpr (!RollTakes(P, 5)) return FlatMultiRun<P, 5, S>(r); break;
+    case 6: if constexpr (!RollTakes(P, 6)) return FlatMultiRun<P, 6, S>(r); break;
+    case 7: if constexpr (!RollTakes(P, 7)) return FlatMultiRun<P, 7, S>(r); break;
+    default: break;
   }
+  HWY_ASSERT(false);  // the rolling kernel takes this size
 }
 
 // p: weight patterns; packed_c: the channel count when the packed layout is used (else 0, p = 1).
@@ -671,10 +681,6 @@ HWY_INLINE void FlatRollStrip(const FlatRows& r, int64_t m, int64_t j0, int64_t 
   FlatRollGroup<P, GB, KH, S, false, true>(r, m * KH, j0, valid, acc, std::make_index_sequence<KH - 1>());
 }
 
-// Accumulator groups of the rolling kernel; it is used where this is at least kRollMinGroups
-// (fewer: the weight loads would set the pace, and FlatMultiBlock is faster).
-constexpr int FlatRollGroups(int P, int KH) { return kFlatAcc / (KH * P); }
-constexpr int kRollMinGroups = 3;
 
 // r.rows: m * KH + KH - 1 input rows, r.outs: m * KH output rows.
 template <int P, int KH, int S>
@@ -697,13 +703,11 @@ void FlatRollRun(const FlatRows& r, int64_t m) {
 
 template <int P, int S>
 void FlatRollRunP(const FlatRows& r, int64_t m) {
-  switch (r.kh) {  // only sizes with enough accumulator groups are instantiated
-    case 2: if constexpr (FlatRollGroups(P, 2) >= kRollMinGroups) return FlatRollRun<P, 2, S>(r, m); break;
-    case 3: if constexpr (FlatRollGroups(P, 3) >= kRollMinGroups) return FlatRollRun<P, 3, S>(r, m); break;
-    case 4: if constexpr (FlatRollGroups(P, 4) >= kRollMinGroups) return FlatRollRun<P, 4, S>(r, m); break;
-    case 5: if constexpr (FlatRollGroups(P, 5) >= kRollMinGroups) return FlatRollRun<P, 5, S>(r, m); break;
-    case 6: if constexpr (FlatRollGroups(P, 6) >= kRollMinGroups) return FlatRollRun<P, 6, S>(r, m); break;
-    case 7: if constexpr (FlatRollGroups(P, 7) >= kRollMinGroups) return FlatRollRun<P, 7, S>(r, m); break;
+  switch (r.kh) {  // only the sizes it takes are instantiated
+    case 4: if constexpr (RollTakes(P, 4)) return FlatRollRun<P, 4, S>(r, m); break;
+    case 5: if constexpr (RollTakes(P, 5)) return FlatRollRun<P, 5, S>(r, m); break;
+    case 6: if constexpr (RollTakes(P, 6)) return FlatRollRun<P, 6, S>(r, m); break;
+    case 7: if constexpr (RollTakes(P, 7)) return FlatRollRun<P, 7, S>(r, m); break;
     default: break;
   }
   HWY_ASSERT(false);  // FlatRollFits() said no
@@ -711,7 +715,7 @@ void FlatRollRunP(const FlatRows& r, int64_t m) {
 
 // Whether the rolling kernel takes a KH x KH kernel with p patterns (packed_c != 0: one).
 bool FlatRollFits(int64_t kh, int64_t p, int64_t packed_c) {
-  return kh >= 4 && kh <= 7 && FlatRollGroups(packed_c ? 1 : static_cast<int>(p), static_cast<int>(kh)) >= kRollMinGroups;
+  return RollTakes(packed_c ? 1 : static_cast<int>(p), static_cast<int>(kh));
 }
 
 void FlatRollDispatch(int p, int64_t packed_c, const FlatRows& r, int64_t m) {
