@@ -45,34 +45,44 @@ class RowPadder {
  public:
   RowPadder(const PaddedAxis& axis, int64_t in_w, int64_t channels, int64_t expand, BorderMode mode,
             float constant, bool transposed)
-      : lead_(axis.lead), channels_(channels), expand_(expand), constant_(constant) {
+      : channels_(channels), expand_(expand), constant_(constant) {
     source_.resize(static_cast<size_t>(axis.size));
     for (int64_t c = 0; c < axis.size; ++c) {
       const int64_t ix = c - axis.lead;
       source_[static_cast<size_t>(c)] =
           transposed ? (ix >= 0 && ix < in_w ? ix : -1) : border_source(ix, in_w, mode);
     }
-    // Columns [copy_begin_, copy_end_) map to consecutive input columns: one memcpy when expand == 1.
-    copy_begin_ = std::clamp<int64_t>(axis.lead, 0, axis.size);
-    copy_end_ = std::clamp<int64_t>(axis.lead + in_w, 0, axis.size);
+    run_.assign(source_.size(), 1);
+    for (size_t c = source_.size(); c-- > 1;)
+      if (source_[c - 1] >= 0 && source_[c] == source_[c - 1] + 1) run_[c - 1] = run_[c] + 1;
   }
 
   int64_t width() const { return static_cast<int64_t>(source_.size()); }
   int64_t floats() const { return width() * channels_ * expand_; }
 
-  // Padded columns [c0, c1) only, into dst[0, (c1 - c0) * channels * expand).
+  // Padded columns [c0, c1) only, into dst[0, (c1 - c0) * channels * expand). Runs of columns that
+  // map to consecutive input columns are one memcpy when expand == 1 (the interior of a row, and
+  // the short pieces at its ends that the flat kernels copy for every row).
   void build_range(const float* src_row, float* dst, int64_t c0, int64_t c1) const {
     const int64_t cw = channels_ * expand_;
-    for (int64_t c = c0; c < c1; ++c) {
+    for (int64_t c = c0; c < c1;) {
       const int64_t ix = src_row ? source_[static_cast<size_t>(c)] : -1;
       float* d = dst + (c - c0) * cw;
       if (ix < 0) {
         std::fill(d, d + cw, constant_);
-      } else {
-        const float* s = src_row + ix * channels_;
-        for (int64_t ch = 0; ch < channels_; ++ch)
-          for (int64_t m = 0; m < expand_; ++m) d[ch * expand_ + m] = s[ch];
+        ++c;
+        continue;
       }
+      const float* s = src_row + ix * channels_;
+      if (expand_ == 1) {
+        const int64_t run = std::min(run_[static_cast<size_t>(c)], c1 - c);
+        std::memcpy(d, s, static_cast<size_t>(run * cw) * sizeof(float));
+        c += run;
+        continue;
+      }
+      for (int64_t ch = 0; ch < channels_; ++ch)
+        for (int64_t m = 0; m < expand_; ++m) d[ch * expand_ + m] = s[ch];
+      ++c;
     }
   }
 
@@ -82,23 +92,14 @@ class RowPadder {
       std::fill(dst, dst + floats(), constant_);
       return;
     }
-    if (expand_ != 1 || copy_end_ <= copy_begin_) {
-      build_range(src_row, dst, 0, width());
-      return;
-    }
-    // Border columns one by one; the columns that map to consecutive input columns in one copy.
-    const int64_t cw = channels_;
-    build_range(src_row, dst, 0, copy_begin_);
-    std::memcpy(dst + copy_begin_ * cw, src_row + (copy_begin_ - lead_) * channels_,
-                static_cast<size_t>((copy_end_ - copy_begin_) * channels_) * sizeof(float));
-    build_range(src_row, dst + copy_end_ * cw, copy_end_, width());
+    build_range(src_row, dst, 0, width());
   }
 
  private:
-  int64_t lead_, channels_, expand_;
+  int64_t channels_, expand_;
   float constant_;
   std::vector<int64_t> source_;
-  int64_t copy_begin_ = 0, copy_end_ = 0;
+  std::vector<int64_t> run_;  // columns from c on that map to consecutive input columns (>= 1)
 };
 
 }  // namespace conv_rows
