@@ -11,7 +11,7 @@
 //     Square kernels (2x2..7x7) with stride 1 and no dilation in y compute several output rows at
 //     once, each input vector loaded once for every output row it feeds: 4-row blocks
 //     (FlatMultiBlock) up to 3x3, from 4x4 a strip walking down with the KH output rows in flight
-//     (FlatRollStrip). On AVX-512, 3/5/7 channels use packed lanes (one weight pattern).
+//     (FlatRollStrip). On AVX-512, RGB rows use packed lanes (one weight pattern).
 //   - depthwise otherwise: channels in lanes, several output pixels per block.
 //   - everything else (dense, grouped, transposed): register-blocked direct convolution, PB output
 //     pixels x CB vectors of output channels in accumulators, weights packed per channel tile as
@@ -434,13 +434,14 @@ constexpr int kFlatR = 4;  // 3 rows x 2 groups measured slower on AVX3
 constexpr int FlatRowsPerBlock(int P) { return std::max(1, std::min(kFlatR, kFlatAcc / P)); }
 constexpr int kLanes = static_cast<int>(HWY_LANES(float));
 
-// "Packed" flat rows (AVX-512 only): for C = 3, 5 or 7 channels the vectors step by
-// U = (lanes / C) * C floats (15 of 16 lanes for RGB) instead of a whole vector, so every vector
-// starts at a pixel and one weight pattern serves all of them (P = 1 instead of C). Three times
-// the output vectors per weight load for RGB: the loads, not the FMAs, set the pace of the block.
-// The last lane computes a value that is never stored. Per element the sum order is unchanged.
+// "Packed" flat rows (AVX-512 only): for C = 3 channels the vectors step by U = (lanes / C) * C
+// = 15 floats instead of a whole vector, so every vector starts at a pixel and one weight pattern
+// serves all of them (P = 1 instead of 3). Three times the output vectors per weight load: the
+// loads, not the FMAs, set the pace of the block. The last lane computes a value that is never
+// stored. Per element the sum order is unchanged. (5 or 7 channels have 5 or 7 weight patterns on
+// 16 lanes, more than the flat kernels take: those images run on the per-channel kernel.)
 constexpr int PackedStep(int c) { return kLanes / c * c; }
-constexpr bool PackedChannels(int64_t c) { return kRegs >= 32 && (c == 3 || c == 5 || c == 7); }
+constexpr bool PackedChannels(int64_t c) { return kRegs >= 32 && c == 3; }
 
 // Input row I of the block (I in [0, R + KH - 1)): every tap kx, every vector; output rows
 // q in [I - KH + 1, I] (within [0, R)) take it through kernel row ky = I - q. All bounds are
@@ -575,12 +576,7 @@ void FlatMultiRunP(const FlatRows& r) {
 // p: weight patterns; packed_c: the channel count when the packed layout is used (else 0, p = 1).
 void FlatMultiDispatch(int p, int64_t packed_c, const FlatRows& r) {
   if constexpr (kRegs >= 32) {
-    switch (packed_c) {
-      case 3: return FlatMultiRunP<1, PackedStep(3)>(r);
-      case 5: return FlatMultiRunP<1, PackedStep(5)>(r);
-      case 7: return FlatMultiRunP<1, PackedStep(7)>(r);
-      default: break;
-    }
+    if (packed_c == 3) return FlatMultiRunP<1, PackedStep(3)>(r);
   }
   switch (p) {
     case 1: return FlatMultiRunP<1, kLanes>(r);
@@ -720,27 +716,13 @@ bool FlatRollFits(int64_t kh, int64_t p, int64_t packed_c) {
 
 void FlatRollDispatch(int p, int64_t packed_c, const FlatRows& r, int64_t m) {
   if constexpr (kRegs >= 32) {
-    switch (packed_c) {
-      case 3: return FlatRollRunP<1, PackedStep(3)>(r, m);
-      case 5: return FlatRollRunP<1, PackedStep(5)>(r, m);
-      case 7: return FlatRollRunP<1, PackedStep(7)>(r, m);
-      default: break;
-    }
+    if (packed_c == 3) return FlatRollRunP<1, PackedStep(3)>(r, m);
   }
   switch (p) {
     case 1: return FlatRollRunP<1, kLanes>(r, m);
     case 2: return FlatRollRunP<2, kLanes>(r, m);
     case 3: return FlatRollRunP<3, kLanes>(r, m);
     default: return FlatRollRunP<4, kLanes>(r, m);
-  }
-}
-
-int FlatRowsFor(int p) {
-  switch (p) {
-    case 1: return FlatRowsPerBlock(1);
-    case 2: return FlatRowsPerBlock(2);
-    case 3: return FlatRowsPerBlock(3);
-    default: return FlatRowsPerBlock(4);
   }
 }
 
@@ -951,7 +933,7 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
   const bool packed_ok = kind == Kind::Flat && PackedChannels(cw) && pattern > 1;
   const bool roll = multi_shape && FlatRollFits(KH, pattern, packed_ok ? cw : 0);
   const int64_t roll_m_cap = std::max<int64_t>(1, 28 / KH);
-  const int64_t multi_rows = roll ? roll_m_cap * KH : multi_shape ? FlatRowsFor(static_cast<int>(pattern)) : 1;
+  const int64_t multi_rows = roll ? roll_m_cap * KH : multi_shape ? FlatRowsPerBlock(static_cast<int>(pattern)) : 1;
   const int64_t min_multi_band = roll ? KH : multi_rows;  // shorter bands run one row at a time
   int64_t rows_per_band = std::max<int64_t>(1, (p.out_h + 15) / 16);
   // Whole blocks per band (no block shifted back to fit): multiples of KH rows for the rolling

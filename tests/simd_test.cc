@@ -199,7 +199,8 @@ TEST_CASE("simd: per-channel image filters (flat rows, every border mode) equal 
 TEST_CASE("simd: tall image filters (several output rows per block, shifted last block) equal the reference") {
   // Ensures the multi-row flat kernels (images of 49+ rows, stride 1, no y dilation: 4-row blocks,
   // and the rolling kernel from 4x4 up) match the reference for every border mode, channel counts
-  // with 1-4 weight patterns, the packed 3/5/7-channel layout (AVX-512), and odd band ends.
+  // with 1-4 weight patterns, the packed RGB layout (AVX-512), more patterns (5, 7 channels: the
+  // per-channel kernel), and odd band ends.
   int failures = 0;
   ThreadPool pool(2);
   for_each_target([&] {
