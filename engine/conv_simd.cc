@@ -630,6 +630,7 @@ HWY_INLINE void FlatRollInputRow(const FlatRows& r, int64_t i, int64_t j0, VF (&
   // next strip now (it is read a whole chunk of rows later).
   constexpr int kBlock = GB * P * S, kLines = (kBlock + 15) / 16 + 1;
   for (int t = 0; t < kLines; ++t) hwy::Prefetch(in + kBlock + 16 * t);
+#pragma GCC unroll 1
   for (int kx = 0; kx < KH; ++kx, in += r.kx_step, wk += KH * P * N) {
     KeepInRegister(in);
     KeepInRegister(wk);
