@@ -23,7 +23,9 @@
 // Tails reuse a full block shifted back over already-computed outputs: they are recomputed to the
 // same bits, so overlapping stores are harmless.
 #include <algorithm>
+#include <atomic>
 #include <cstring>
+#include <functional>
 #include <utility>
 #include <vector>
 
@@ -776,6 +778,22 @@ AlignedFloats AllocFloats(int64_t n) {
   return p;
 }
 
+// Dense layers on several threads: each thread packs its own copy of the weights (at the start of
+// its first band of the call) instead of sharing one. Packing on the pool, or on one thread, made
+// each core pull the packed weights that the other core wrote through the shared cache: 2-thread
+// packing took 2.2x as long as on one thread (transposed 16x16x128 -> 64: 20 us against 9), and
+// the bands slowed down as much when one thread packed for both. Packing locally costs the
+// one-thread time on each core, in parallel. Up to kLocalPackFloats (4 MiB); larger layers pack
+// once, serially, and share (their packing is a negligible part of their time).
+constexpr int64_t kLocalPackFloats = int64_t{1} << 20;
+struct LocalPacked {
+  uint64_t call = 0;  // the Conv call these weights belong to
+  int64_t capacity = 0;
+  AlignedFloats w;
+};
+thread_local LocalPacked local_packed;
+std::atomic<uint64_t> conv_calls{0};
+
 void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* kernel, const float* bias,
           float* y, const ExecContext& ctx) {
   const DF df;
@@ -813,6 +831,12 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
   }
 
   AlignedFloats wpack, bpack;
+  ThreadPool& pool = ctx.pool ? *ctx.pool : ThreadPool::shared();
+  const int threads = ctx.threads <= 0 ? pool.size() : std::min(ctx.threads, pool.size());
+  bool local_pack = false;          // dense: each thread packs its own copy (LocalPacked)
+  int64_t packed_floats = 0;        // dense: size of the packed weights
+  std::function<void(float*)> pack_all;  // dense: packs every tap into its argument
+  const uint64_t call_id = ++conv_calls;
   int cb = 1;
   int64_t tile_w = 0, tiles = 0, wstride = 0;
   if (kind == Kind::Flat) {
@@ -840,48 +864,50 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
     tile_w = cb * N;
     // packed[g][tile][tap][ci][tile_w], zero beyond cout_g.
     const int64_t per_tile = taps * cin_g * tile_w;
-    wpack = AllocFloats(p.groups * tiles * per_tile);
     bpack = AllocFloats(p.groups * tiles * tile_w);
     std::fill(bpack.get(), bpack.get() + p.groups * tiles * tile_w, 0.0f);
-    // Loops ordered so that the Keras kernel is read sequentially (the packing runs on one thread
-    // before the parallel part, so it must stay cheap next to the convolution).
-    auto pack_tap = [&](int64_t t) {
-      for (int64_t g = 0; g < p.groups; ++g)
+    // Loops ordered so that the Keras kernel is read sequentially (the packing must stay cheap
+    // next to the convolution: a few percent of a sub-millisecond layer). Captures by value: it
+    // outlives this block (with several threads, each packs its own copy from its first band).
+    const int64_t groups = p.groups, in_c = p.in_c, out_c = p.out_c;
+    const bool transpose = p.transpose;
+    auto pack_tap = [=](float* packed, int64_t t) {
+      for (int64_t g = 0; g < groups; ++g)
         for (int64_t tile = 0; tile < tiles; ++tile) {
-          float* dst = wpack.get() + (g * tiles + tile) * per_tile + t * cin_g * tile_w;
+          float* dst = packed + (g * tiles + tile) * per_tile + t * cin_g * tile_w;
           const int64_t ol0 = tile * tile_w, ol1 = std::min(cout_g, ol0 + tile_w);
           if (ol1 - ol0 < tile_w) std::fill(dst, dst + cin_g * tile_w, 0.0f);  // lanes past cout_g
-          if (p.transpose) {  // Conv2DTranspose (KH, KW, C_out/groups, C_in): a transpose per tap
+          if (transpose) {  // Conv2DTranspose (KH, KW, C_out/groups, C_in): a transpose per tap
             // Blocks of lanes x lanes through registers, the edges element by element; the reads
             // stay within one tap's kernel (C_out/groups x C_in floats, L1-sized for the usual layers).
-            const float* src = kernel + t * cout_g * p.in_c + g * cin_g;  // src[ol * C_in + cl]
+            const float* src = kernel + t * cout_g * in_c + g * cin_g;  // src[ol * C_in + cl]
             auto row = [&](int64_t cl) { return dst + cl * tile_w - ol0; };  // row(cl)[ol]
             int64_t cl = 0;
             for (; cl + N <= cin_g; cl += N) {
               int64_t ol = ol0;
-              for (; ol + N <= ol1; ol += N) TransposeBlock(src + ol * p.in_c + cl, p.in_c, row(cl) + ol, tile_w);
+              for (; ol + N <= ol1; ol += N) TransposeBlock(src + ol * in_c + cl, in_c, row(cl) + ol, tile_w);
               for (; ol < ol1; ++ol)
-                for (int64_t c = cl; c < cl + N; ++c) row(c)[ol] = src[ol * p.in_c + c];
+                for (int64_t c = cl; c < cl + N; ++c) row(c)[ol] = src[ol * in_c + c];
             }
             for (; cl < cin_g; ++cl)
-              for (int64_t ol = ol0; ol < ol1; ++ol) row(cl)[ol] = src[ol * p.in_c + cl];
+              for (int64_t ol = ol0; ol < ol1; ++ol) row(cl)[ol] = src[ol * in_c + cl];
           } else {  // Conv2D (KH, KW, C_in/groups, C_out): read rows of C_out
             for (int64_t cl = 0; cl < cin_g; ++cl) {
-              const float* src = kernel + (t * cin_g + cl) * p.out_c + g * cout_g;
+              const float* src = kernel + (t * cin_g + cl) * out_c + g * cout_g;
               std::copy(src + ol0, src + ol1, dst + cl * tile_w);
             }
           }
         }
     };
-    // Layers with more than 32 KiB of weights pack one tap per chunk on the pool: the packing of a
-    // sub-millisecond layer is a few percent of its time (transposed 16x16x128 -> 64: 3.5% on one
-    // thread), which would otherwise stay serial. Small ones pack in place, cheaper than waking
-    // the pool.
-    if (p.groups * tiles * per_tile >= (int64_t{1} << 13) && taps > 1) {
-      ThreadPool& pack_pool = ctx.pool ? *ctx.pool : ThreadPool::shared();
-      pack_pool.parallel_for(taps, ctx.threads, pack_tap);
-    } else {
-      for (int64_t t = 0; t < taps; ++t) pack_tap(t);
+    packed_floats = p.groups * tiles * per_tile;
+    pack_all = [pack_tap, taps](float* packed) {
+      for (int64_t t = 0; t < taps; ++t) pack_tap(packed, t);
+    };
+    // The live update's pair layout is built from the shared copy (below).
+    local_pack = threads > 1 && packed_floats <= kLocalPackFloats && p.out_c * 2 != N;
+    if (!local_pack) {
+      wpack = AllocFloats(packed_floats);
+      pack_all(wpack.get());
     }
     for (int64_t co = 0; co < p.out_c; ++co) {
       const int64_t g = co / cout_g, ol = co % cout_g;
@@ -1004,14 +1030,26 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
 
   const int64_t image_in = p.in_h * p.in_w * p.in_c;
   const int64_t image_out = p.out_h * p.out_w * p.out_c;
-  ThreadPool& pool = ctx.pool ? *ctx.pool : ThreadPool::shared();
-
   pool.parallel_for(p.batch * bands, ctx.threads, [&](int64_t chunk) {
     if (ctx.cancel && ctx.cancel->load(std::memory_order_relaxed)) throw Cancelled();
     const int64_t n = chunk / bands, band = chunk % bands;
     const int64_t oy0 = band * rows_per_band, oy1 = std::min(p.out_h, oy0 + rows_per_band);
     const float* image = x + n * image_in;
     float* out_image = y + n * image_out;
+    // Dense weights: this thread's own packed copy (see LocalPacked), or the shared one.
+    const float* wdense = wpack.get();
+    if (local_pack) {
+      LocalPacked& mine = local_packed;
+      if (mine.call != call_id) {
+        if (mine.capacity < packed_floats) {
+          mine.w = AllocFloats(packed_floats);
+          mine.capacity = packed_floats;
+        }
+        pack_all(mine.w.get());
+        mine.call = call_id;
+      }
+      wdense = mine.w.get();
+    }
 
     const int64_t slot_floats = flat_direct ? piece_stride : row_stride;
     AlignedFloats buf = AllocFloats(ring * slot_floats);
@@ -1148,7 +1186,7 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
       } else if (!p.transpose) {
         for (int64_t g = 0; g < p.groups; ++g)
           for (int64_t tile = 0; tile < tiles; ++tile) {
-            const float* wt = wpack.get() + (g * tiles + tile) * taps * cin_g * tile_w;
+            const float* wt = wdense + (g * tiles + tile) * taps * cin_g * tile_w;
             int64_t nt = 0;
             for (int64_t ky = 0; ky < KH; ++ky) {
               const float* row = band_row(oy * sy + ky * dy) + g * cin_g;
@@ -1178,7 +1216,7 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
           const int64_t ox0 = qx_lo * sx + rx - bx;
           for (int64_t g = 0; g < p.groups; ++g)
             for (int64_t tile = 0; tile < tiles; ++tile) {
-              const float* wt = wpack.get() + (g * tiles + tile) * taps * cin_g * tile_w;
+              const float* wt = wdense + (g * tiles + tile) * taps * cin_g * tile_w;
               int64_t nt = 0;
               for (int64_t ky = 0; ky < KH; ++ky) {
                 if ((ky * dy) % sy != ry) continue;
