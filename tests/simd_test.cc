@@ -323,7 +323,7 @@ TEST_CASE("simd: edge shapes (1x1 images, 1x1 kernels, channel counts around lan
   CHECK(failures == 0);
 }
 
-std::vector<float> run_with_pool(const Case& cs, int threads, uint32_t seed) {
+std::vector<float> run_on(const Case& cs, ThreadPool& pool, uint32_t seed) {
   const ConvPlan plan = plan_conv(cs.layer, cs.batch, cs.h, cs.w, cs.c);
   std::mt19937 rng(seed);
   std::uniform_real_distribution<float> u(-1.0f, 1.0f);
@@ -334,11 +334,15 @@ std::vector<float> run_with_pool(const Case& cs, int threads, uint32_t seed) {
   for (float& v : k) v = u(rng);
   for (float& v : b) v = u(rng);
   std::vector<float> y(static_cast<size_t>(plan.batch * plan.out_h * plan.out_w * plan.out_c), kPoison);
-  ThreadPool pool(threads);
   ExecContext ctx;
   ctx.pool = &pool;
   simd_conv(plan, cs.layer, x.data(), k.data(), b.data(), y.data(), ctx);
   return y;
+}
+
+std::vector<float> run_with_pool(const Case& cs, int threads, uint32_t seed) {
+  ThreadPool pool(threads);
+  return run_on(cs, pool, seed);
 }
 
 TEST_CASE("simd: results are bit-identical with 1, 2 and 3 threads") {
@@ -382,6 +386,32 @@ TEST_CASE("simd: results are bit-identical with 1, 2 and 3 threads") {
     const std::vector<float> three = run_with_pool(cs, 3, 77);
     CHECK(std::memcmp(one.data(), two.data(), one.size() * sizeof(float)) == 0);
     CHECK(std::memcmp(one.data(), three.data(), one.size() * sizeof(float)) == 0);
+  }
+}
+
+TEST_CASE("simd: a pool's threads repack dense weights for every call (same shapes, new weights)") {
+  // With several threads each one packs its own copy of a dense layer's weights on its first band
+  // of a call, and keeps the buffer for the next call. Ensures that a later call with the same
+  // shapes but other weights (a slider moving) never reuses the previous call's packing: every
+  // result on the reused pool equals a fresh one-thread run bit for bit.
+  Case dense;
+  dense.h = 40;
+  dense.w = 21;
+  dense.c = 24;
+  dense.layer.filters = 40;
+  dense.layer.padding.kind = PaddingKind::Same;
+  Case tr = dense;
+  tr.layer.transpose = true;
+  tr.layer.kernel_h = tr.layer.kernel_w = 4;
+  tr.layer.stride_h = tr.layer.stride_w = 2;
+  ThreadPool pool(2);
+  for (const Case& cs : {dense, tr, dense}) {
+    CAPTURE(describe(cs.layer, cs.h, cs.w, cs.c));
+    for (uint32_t seed : {11u, 12u, 13u}) {
+      const std::vector<float> reused = run_on(cs, pool, seed);
+      const std::vector<float> fresh = run_with_pool(cs, 1, seed);
+      CHECK(std::memcmp(reused.data(), fresh.data(), fresh.size() * sizeof(float)) == 0);
+    }
   }
 }
 
