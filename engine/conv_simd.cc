@@ -903,7 +903,7 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
     pack_all = [pack_tap, taps](float* packed) {
       for (int64_t t = 0; t < taps; ++t) pack_tap(packed, t);
     };
-    // The live update's pair layout is built from the shared copy (below).
+    // (out_c == lanes / 2, the live update: its pair layout below is built from the shared copy.)
     local_pack = threads > 1 && packed_floats <= kLocalPackFloats && p.out_c * 2 != N;
     if (!local_pack) {
       wpack = AllocFloats(packed_floats);
