@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <string>
 
+#include <unistd.h>
+
 #include "app/cli/animation_render.h"
 #include "app/cli/animation_setup.h"
 #include "engine/error.h"
@@ -26,7 +28,10 @@ std::string tmp_dir(const std::string& name) {
 }
 
 int run_cli(const std::string& args, std::string* output = nullptr) {
-  const std::string out_file = std::string(CONVSCOPE_TEST_TMP) + "/animate_cli_out.txt";
+  // One file per process: CTest runs these test cases as separate processes in parallel, and a
+  // shared name let one case read the other's output (seen once under the sanitizer build).
+  const std::string out_file =
+      std::string(CONVSCOPE_TEST_TMP) + "/animate_cli_out_" + std::to_string(getpid()) + ".txt";
   fs::create_directories(CONVSCOPE_TEST_TMP);
   const int rc = std::system((std::string(CONVSCOPE_BIN) + " " + args + " > " + out_file + " 2>&1").c_str());
   if (output) {
@@ -37,6 +42,8 @@ int run_cli(const std::string& args, std::string* output = nullptr) {
     while (f && (n = std::fread(buf, 1, sizeof buf, f)) > 0) output->append(buf, n);
     if (f) std::fclose(f);
   }
+  std::error_code ignored;
+  fs::remove(out_file, ignored);
   return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
