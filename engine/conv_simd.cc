@@ -832,7 +832,7 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
 
   AlignedFloats wpack, bpack;
   ThreadPool& pool = ctx.pool ? *ctx.pool : ThreadPool::shared();
-  const int threads = ctx.threads <= 0 ? pool.size() : std::min(ctx.threads, pool.size());
+  const int threads = pool.threads_for(ctx.threads);
   bool local_pack = false;          // dense: each thread packs its own copy (LocalPacked)
   int64_t packed_floats = 0;        // dense: size of the packed weights
   std::function<void(float*)> pack_all;  // dense: packs every tap into its argument

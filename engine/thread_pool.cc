@@ -110,7 +110,7 @@ void ThreadPool::parallel_for(int64_t chunks, int max_threads, const std::functi
                               const std::atomic<bool>* cancel) {
   if (chunks <= 0) return;
   std::lock_guard<std::mutex> call(call_mutex_);
-  int threads = max_threads <= 0 ? size() : std::min(max_threads, size());
+  int threads = threads_for(max_threads);
   threads = static_cast<int>(std::min<int64_t>(threads, chunks));
   fn_ = &fn;
   cancel_ = cancel;

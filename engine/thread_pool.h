@@ -4,6 +4,7 @@
 // that finish early take what is left of the others' ranges. Callers must make each chunk's
 // result independent of which thread runs it, so results never depend on the thread count.
 #pragma once
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -22,6 +23,8 @@ class ThreadPool {
   ThreadPool& operator=(const ThreadPool&) = delete;
 
   int size() const { return static_cast<int>(workers_.size()) + 1; }  // workers + the caller
+  // Threads a parallel_for with this max_threads may use (before limiting them to the chunks).
+  int threads_for(int max_threads) const { return max_threads <= 0 ? size() : std::min(max_threads, size()); }
 
   // Runs fn(chunk) for chunk in [0, chunks) on up to max_threads threads (0 = all), the calling
   // thread included, and returns when all are done. One parallel_for runs at a time; concurrent
