@@ -9,9 +9,10 @@
 //     The interior of a row reads the input rows directly; only short pieces at both ends are
 //     padded copies (the image filters are memory-bound: one read, one write per element).
 //     Square kernels (2x2..7x7) with stride 1 and no dilation in y compute several output rows at
-//     once, each input vector loaded once for every output row it feeds: 4-row blocks
-//     (FlatMultiBlock) up to 3x3, from 4x4 a strip walking down with the KH output rows in flight
-//     (FlatRollStrip). On AVX-512, RGB rows use packed lanes (one weight pattern).
+//     once, each input vector loaded once for every output row it feeds: from 3x3 a strip walking
+//     down with the KH output rows in flight (FlatRollStrip), otherwise (2x2, or too many weight
+//     patterns for its accumulators) 4-row blocks (FlatMultiBlock). On AVX-512, RGB rows use
+//     packed lanes (one weight pattern).
 //   - depthwise otherwise: channels in lanes, several output pixels per block.
 //   - everything else (dense, grouped, transposed): register-blocked direct convolution, PB output
 //     pixels x CB vectors of output channels in accumulators, weights packed per channel tile as
@@ -453,7 +454,13 @@ struct FlatRows {
   float* const* outs;        // R output rows, at the segment
   int64_t length;            // elements per output row in this segment
   Activation act;
+  bool prefetch;             // the image is far larger than the caches: fetch blocks ahead
 };
+
+// Blocks (or strips) ahead that the flat multi-row kernels fetch the input and output lines of.
+// One ahead was too close on a Zen 5 core (7x7 at 1080p: 1.6x slower than two ahead; three ahead
+// were 6% slower than two again).
+constexpr int kFlatPrefetchAhead = 2;
 
 // Accumulators available to the multi-row flat kernel; rows per block for P weight patterns.
 constexpr int kFlatAcc = kRegs >= 32 ? 24 : 12;
@@ -558,6 +565,19 @@ HWY_INLINE void FlatMultiBlock(const FlatRows& r, int64_t j0, int64_t valid) {
   for (int q = 0; q < R; ++q) FlatStoreRow<P, GB, S>(acc[q], bpat, act, outs[q], valid);
 }
 
+// Fetches the lines of the R + KH - 1 input rows and R output rows (for writing) that a block at
+// j0 reads and writes. The block walks along its rows, but ten interleaved rows are more streams
+// than the hardware prefetchers follow at full speed: without this, the 3x3 filter at 1080p and 4K
+// ran 1.2-1.3x slower on a Zen 5 core when it still took these blocks (it costs a few percent
+// when the image fits in the caches, hence FlatRows::prefetch).
+template <int R, int KH>
+HWY_INLINE void FlatPrefetchBlock(const FlatRows& r, int64_t j0, int64_t n) {
+  for (int i = 0; i < R + KH - 1; ++i)
+    for (int64_t o = 0; o < n; o += 16) hwy::Prefetch(r.rows[i] + j0 + o);
+  for (int q = 0; q < R; ++q)
+    for (int64_t o = 0; o < n; o += 16) __builtin_prefetch(r.outs[q] + j0 + o, 1);
+}
+
 template <int P, int KH, int S>
 void FlatMultiRun(const FlatRows& r) {
   constexpr int R = FlatRowsPerBlock(P);
@@ -566,7 +586,11 @@ void FlatMultiRun(const FlatRows& r) {
   const int64_t L = r.length;
   if (L >= block) {
     int64_t j = 0;
-    for (; j + block <= L; j += block) FlatMultiBlock<P, GB, R, KH, S>(r, j, block);
+    for (; j + block <= L; j += block) {
+      const int64_t ahead = j + kFlatPrefetchAhead * block;
+      if (r.prefetch && ahead < L) FlatPrefetchBlock<R, KH>(r, ahead, std::min(block, L - ahead));
+      FlatMultiBlock<P, GB, R, KH, S>(r, j, block);
+    }
     if (j < L) FlatMultiBlock<P, GB, R, KH, S>(r, L - block, block);
   } else if (L >= group) {
     int64_t j = 0;
@@ -581,9 +605,17 @@ void FlatMultiRun(const FlatRows& r) {
 // (fewer: the weight loads would set the pace, and FlatMultiBlock is faster).
 constexpr int FlatRollGroups(int P, int KH) { return kFlatAcc / (KH * P); }
 constexpr int kRollMinGroups = 3;
+// Output rows a strip walks down at most (a band's rows in chunks of whole multiples of KH). Every
+// chunk pays for its first and last KH - 1 input rows, which feed fewer than KH output rows in
+// flight, so taller chunks are cheaper: on a Zen 5 core, 7x7 at 1080p ran 1.13-1.18x faster in
+// chunks of 70 rows than of 21 (one or two chunks per band); 133 rows (4K, one chunk per band)
+// were 4% slower again than 70.
+constexpr int kRollChunkRows = 72;
 // Whether the rolling kernel takes KH x KH kernels with P patterns; each size is instantiated for
 // exactly one of the two multi-row kernels (the other one never sees it).
-constexpr bool RollTakes(int P, int KH) { return KH >= 4 && KH <= 7 && FlatRollGroups(P, KH) >= kRollMinGroups; }
+// (3x3 too since session 4: on a Zen 5 core 3-20% faster than the 4-row blocks, 1080p and 4K RGB and
+// the depthwise layer, 1 and 2 threads.)
+constexpr bool RollTakes(int P, int KH) { return KH >= 3 && KH <= 7 && FlatRollGroups(P, KH) >= kRollMinGroups; }
 
 // S: the packed step, or kLanes.
 template <int P, int S>
@@ -628,10 +660,10 @@ HWY_INLINE void FlatRollInputRow(const FlatRows& r, int64_t i, int64_t j0, VF (&
   constexpr int nq = KyHi - KyLo + 1;
   const float* in = r.rows[i] + j0;
   const float* wk = r.wpat;  // [kx][ky][P][lanes]
-  // The strip walks down the rows, so the hardware sees no stream: fetch this row's part of the
-  // next strip now (it is read a whole chunk of rows later).
+  // The strip walks down the rows, so the hardware sees no stream: fetch this row's part of a
+  // later strip now (kFlatPrefetchAhead strips on: it is read that many chunks of rows later).
   constexpr int kBlock = GB * P * S, kLines = (kBlock + 15) / 16 + 1;
-  for (int t = 0; t < kLines; ++t) hwy::Prefetch(in + kBlock + 16 * t);
+  for (int t = 0; t < kLines; ++t) hwy::Prefetch(in + kFlatPrefetchAhead * kBlock + 16 * t);
 #pragma GCC unroll 1
   for (int kx = 0; kx < KH; ++kx, in += r.kx_step, wk += KH * P * N) {
     KeepInRegister(in);
@@ -680,7 +712,8 @@ HWY_INLINE void FlatRollStep(const FlatRows& r, int64_t base, int64_t j0, int64_
     constexpr int slot = (U + 1) % KH;
     float* out = r.outs[base + U - KH + 1] + j0;
     constexpr int kBlock = GB * P * S;
-    for (int t = 0; t < (kBlock + 15) / 16 + 1; ++t) __builtin_prefetch(out + kBlock + 16 * t, 1);
+    for (int t = 0; t < (kBlock + 15) / 16 + 1; ++t)
+      __builtin_prefetch(out + kFlatPrefetchAhead * kBlock + 16 * t, 1);
     FlatStoreRow<P, GB, S>(acc[slot], r.bpat, r.act, out, valid);
     for (int i = 0; i < GB * P; ++i) acc[slot][i] = hn::Zero(DF());
   }
@@ -728,6 +761,7 @@ void FlatRollRun(const FlatRows& r, int64_t m) {
 template <int P, int S>
 void FlatRollRunP(const FlatRows& r, int64_t m) {
   switch (r.kh) {  // only the sizes it takes are instantiated
+    case 3: if constexpr (RollTakes(P, 3)) return FlatRollRun<P, 3, S>(r, m); break;
     case 4: if constexpr (RollTakes(P, 4)) return FlatRollRun<P, 4, S>(r, m); break;
     case 5: if constexpr (RollTakes(P, 5)) return FlatRollRun<P, 5, S>(r, m); break;
     case 6: if constexpr (RollTakes(P, 6)) return FlatRollRun<P, 6, S>(r, m); break;
@@ -986,12 +1020,11 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
   // output row reads), each built once per band just before the first output row that needs it.
   // Flat rows with stride 1 and no dilation in y run several output rows per block (each input
   // row loaded once for all of them); the ring then holds the block's rows. The rolling kernel
-  // takes chunks of m * KH rows (up to 24: a strip touches one page per row, and taller chunks,
-  // e.g. 28 rows of a 7x7, measured 2-5% slower at 1080p), the others blocks of multi_rows.
+  // takes chunks of m * KH rows (up to kRollChunkRows), the others blocks of multi_rows.
   const bool multi_shape = flat_direct && sy == 1 && dy == 1 && KH >= 2 && KH <= 7 && KW == KH;
   const bool packed_ok = kind == Kind::Flat && PackedChannels(cw) && pattern > 1;
   const bool roll = multi_shape && FlatRollFits(KH, pattern, packed_ok ? cw : 0);
-  const int64_t roll_m_cap = std::max<int64_t>(1, 24 / KH);
+  const int64_t roll_m_cap = std::max<int64_t>(1, kRollChunkRows / KH);
   const int64_t multi_rows = roll ? roll_m_cap * KH : multi_shape ? FlatRowsPerBlock(static_cast<int>(pattern)) : 1;
   const int64_t min_multi_band = roll ? KH : multi_rows;  // shorter bands run one row at a time
   int64_t rows_per_band = std::max<int64_t>(1, (p.out_h + 15) / 16);
@@ -1030,6 +1063,9 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
 
   const int64_t image_in = p.in_h * p.in_w * p.in_c;
   const int64_t image_out = p.out_h * p.out_w * p.out_c;
+  // Flat multi-row blocks fetch ahead only when one image's input and output are well past the
+  // caches of a core (1080p RGB: 50 MB; the depthwise benchmark layer, 3 MB, ran 5% slower with it).
+  const bool flat_prefetch = (image_in + image_out) * int64_t{sizeof(float)} > (int64_t{8} << 20);
   pool.parallel_for(p.batch * bands, ctx.threads, [&](int64_t chunk) {
     if (ctx.cancel && ctx.cancel->load(std::memory_order_relaxed)) throw Cancelled();
     const int64_t n = chunk / bands, band = chunk % bands;
@@ -1126,10 +1162,12 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
           outs_r[static_cast<size_t>(q)] = out_row + (p.out_w - seg_r) * cw;
         }
         const FlatRows segments[3] = {
-            {rows_l.data(), KH, dx * cw, wpack_kx.get(), bpack.get(), outs_l.data(), seg_l * cw, layer.activation},
+            {rows_l.data(), KH, dx * cw, wpack_kx.get(), bpack.get(), outs_l.data(), seg_l * cw, layer.activation,
+             flat_prefetch},
             {rows_m.data(), KH, dx * cw, wpack_kx.get(), bpack.get(), outs_m.data(), (int_b - int_a) * cw,
-             layer.activation},
-            {rows_r.data(), KH, dx * cw, wpack_kx.get(), bpack.get(), outs_r.data(), seg_r * cw, layer.activation}};
+             layer.activation, flat_prefetch},
+            {rows_r.data(), KH, dx * cw, wpack_kx.get(), bpack.get(), outs_r.data(), seg_r * cw, layer.activation,
+             flat_prefetch}};
         for (const FlatRows& seg : segments) {
           if (roll)
             FlatRollDispatch(P, packed_c, seg, m);
