@@ -653,7 +653,13 @@ void FlatMultiDispatch(int p, int64_t packed_c, const FlatRows& r) {
 // input rows, the slots are compile-time. The first group of KH input rows has no outputs above
 // row 0 (ky <= u), the last KH - 1 input rows none below row m*KH - 1 (ky > u). Per output
 // element the sum runs over (ky, kx) in FlatBlock's order: the same bits.
-template <int P, int GB, int KH, int S, int U, int KyLo, int KyHi>
+// Input rows ahead of the current one whose part of this strip is fetched into L1. The far fetch
+// above is two strips ahead, and a chunk of 72 rows puts more than L1 holds between the two: on a
+// Zen 5 core this made 5x5 and 7x7 at 1080p 1.10-1.15x faster (1, 2 or 4 rows ahead alike).
+constexpr int kRollNearRows = 2;
+
+// kNear: row i + kRollNearRows exists (not for the last rows of a chunk).
+template <int P, int GB, int KH, int S, int U, int KyLo, int KyHi, bool kNear>
 HWY_INLINE void FlatRollInputRow(const FlatRows& r, int64_t i, int64_t j0, VF (&acc)[KH][GB * P]) {
   const DF d;
   const size_t N = hn::Lanes(d);
@@ -664,6 +670,10 @@ HWY_INLINE void FlatRollInputRow(const FlatRows& r, int64_t i, int64_t j0, VF (&
   // later strip now (kFlatPrefetchAhead strips on: it is read that many chunks of rows later).
   constexpr int kBlock = GB * P * S, kLines = (kBlock + 15) / 16 + 1;
   for (int t = 0; t < kLines; ++t) hwy::Prefetch(in + kFlatPrefetchAhead * kBlock + 16 * t);
+  if constexpr (kNear) {
+    const float* near = r.rows[i + kRollNearRows] + j0;
+    for (int t = 0; t < kLines; ++t) hwy::Prefetch(near + 16 * t);
+  }
 #pragma GCC unroll 1
   for (int kx = 0; kx < KH; ++kx, in += r.kx_step, wk += KH * P * N) {
     KeepInRegister(in);
@@ -707,7 +717,10 @@ HWY_INLINE void FlatRollInputRow(const FlatRows& r, int64_t i, int64_t j0, VF (&
 template <int P, int GB, int KH, int S, bool kFirst, bool kLast, int U>
 HWY_INLINE void FlatRollStep(const FlatRows& r, int64_t base, int64_t j0, int64_t valid, VF (&acc)[KH][GB * P]) {
   constexpr int lo = kLast ? U + 1 : 0, hi = kFirst ? U : KH - 1;
-  FlatRollInputRow<P, GB, KH, S, U, lo, hi>(r, base + U, j0, acc);
+  // The chunk has m * KH + KH - 1 input rows: only its last group has rows with none kRollNearRows
+  // further down.
+  constexpr bool kNear = !kLast || U + kRollNearRows <= KH - 2;
+  FlatRollInputRow<P, GB, KH, S, U, lo, hi, kNear>(r, base + U, j0, acc);
   if constexpr (!kFirst || U == KH - 1) {
     constexpr int slot = (U + 1) % KH;
     float* out = r.outs[base + U - KH + 1] + j0;
