@@ -965,7 +965,12 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
   }
 
   // Dense: input channels per pass, so that a pass's weights (the taps one output row uses x ci x
-  // tile) take about 32 KiB. A transposed row uses only its stride phase's taps.
+  // tile) take about kDensePassBytes. A transposed row uses only its stride phase's taps. Between
+  // passes every block stores and reloads its accumulators; weights streamed from L2 cost less
+  // than that. Half of a Zen 5 core's 1 MiB L2 (the benchmark layers then run in one pass): 1.04-1.10x
+  // faster than 32 KiB passes on the conv and transposed layers there (1 thread); on the
+  // Sapphire Rapids core of sessions 1-3, 16 KiB to 1 MiB measured the same.
+  constexpr int64_t kDensePassBytes = int64_t{512} << 10;
   auto phase_taps = [](int64_t k, int64_t dil, int64_t stride) {  // most taps on one phase
     std::vector<int64_t> count(static_cast<size_t>(stride), 0);
     for (int64_t i = 0; i < k; ++i) ++count[static_cast<size_t>((i * dil) % stride)];
@@ -974,14 +979,14 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
   const int64_t row_taps = p.transpose ? phase_taps(KH, dy, sy) * phase_taps(KW, dx, sx) : taps;
   const int64_t ci_pass =
       kind == Kind::Dense
-          ? std::clamp<int64_t>((int64_t{32} << 10) / (4 * row_taps * std::max<int64_t>(tile_w, 1)), 1, cin_g)
+          ? std::clamp<int64_t>(kDensePassBytes / (4 * row_taps * std::max<int64_t>(tile_w, 1)), 1, cin_g)
           : 1;
   // Dense forward without groups or horizontal dilation: a kernel row's (kx, ci) pairs are
   // contiguous in the padded row and in the packed weights, so they run as one long reduction
   // (fewer, longer loops: a 7x7 kernel on 3 channels gets 7 loops of 21, not 49 of 3).
   const bool merge_kx = kind == Kind::Dense && !p.transpose && dx == 1 && p.groups == 1;
   const int64_t ci_pass_merged =
-      merge_kx ? std::clamp<int64_t>((int64_t{32} << 10) / (4 * KH * std::max<int64_t>(tile_w, 1)), 1, KW * cin_g) : 1;
+      merge_kx ? std::clamp<int64_t>(kDensePassBytes / (4 * KH * std::max<int64_t>(tile_w, 1)), 1, KW * cin_g) : 1;
   const bool multi_pass = kind == Kind::Dense && (merge_kx ? ci_pass_merged < KW * cin_g : ci_pass < cin_g);
   // Two reduction steps per vector (PairBlock) when one pixel's outputs fill exactly half a vector.
   const bool pairs = kHavePairs && merge_kx && !multi_pass && p.out_c * 2 == N && p.out_w >= 2;

@@ -269,6 +269,39 @@ TEST_CASE("simd: dense layers with 2, 4 or 8 filters (two reduction steps per ve
   CHECK(failures == 0);
 }
 
+TEST_CASE("simd: layers whose weights take several input-channel passes equal the reference") {
+  // Dense layers sum their input channels in passes of about 512 KiB of weights, with partial sums
+  // kept between passes; the random sweeps are too small to need a second pass. These take 2-3
+  // passes on AVX-512 (a merged-row conv, a conv with x dilation: per-tap reduction, a transposed
+  // one; odd channel tiles, bias, an activation, 2 threads), the last two also on AVX2; narrower
+  // tiles fit them in one pass. Checked: dropping the partial sums fails all five.
+  int failures = 0;
+  ThreadPool pool(2);
+  for_each_target([&] {
+    std::mt19937 rng(7007);
+    Case merged;
+    merged.h = 5, merged.w = 7, merged.c = 600;
+    merged.layer.filters = 70;
+    merged.layer.kernel_h = merged.layer.kernel_w = 3;
+    merged.layer.padding.kind = PaddingKind::Same;
+    merged.layer.activation = Activation::Relu;
+    Case dilated = merged;
+    dilated.h = 4, dilated.w = 9, dilated.c = 1100;
+    dilated.layer.filters = 16;
+    dilated.layer.dilation_w = 2;
+    dilated.layer.border = BorderMode::Reflect;
+    dilated.layer.activation = Activation::Linear;
+    Case transposed = dilated;
+    transposed.layer.dilation_w = 1;
+    transposed.layer.transpose = true;
+    transposed.layer.filters = 17;
+    transposed.layer.border = BorderMode::Zero;
+    for (const Case& cs : {merged, dilated, transposed})
+      if (!check_case(cs, rng, 2, pool)) ++failures;
+  });
+  CHECK(failures == 0);
+}
+
 TEST_CASE("simd: transposed conv (stride phases, output_padding) equals the reference on every target") {
   CHECK(run_sweep(3, 200, 4004) == 0);
 }
