@@ -609,13 +609,13 @@ constexpr int FlatRollGroups(int P, int KH) { return (kRegs >= 32 && KH == 5 && 
 constexpr int kRollMinGroups = 3;
 // Output rows a strip walks down at most (a band's rows in chunks of whole multiples of KH). Every
 // chunk pays for its first and last KH - 1 input rows, which feed fewer than KH output rows in
-// flight, so taller chunks are cheaper: on a Zen 5 core, 7x7 at 1080p ran 1.13-1.18x faster in
-// chunks of 70 rows than of 21 (one or two chunks per band); 133 rows (4K, one chunk per band)
-// were 4% slower again than 70.
+// flight, so taller chunks are cheaper: on a Zen 5 core, 7x7 ran 1.13x (4K) and 1.18x (1080p, 2
+// threads) faster in chunks of 70 rows than of 21; 133 rows (4K, one chunk per band) were 4%
+// slower again than 70.
 constexpr int kRollChunkRows = 72;
 // Whether the rolling kernel takes KH x KH kernels with P patterns; each size is instantiated for
 // exactly one of the two multi-row kernels (the other one never sees it).
-// (3x3 too since session 4: on a Zen 5 core 3-20% faster than the 4-row blocks, 1080p and 4K RGB and
+// (3x3 too since session 4: on a Zen 5 core 1-20% faster than the 4-row blocks, 1080p and 4K RGB and
 // the depthwise layer, 1 and 2 threads.)
 constexpr bool RollTakes(int P, int KH) { return KH >= 3 && KH <= 7 && FlatRollGroups(P, KH) >= kRollMinGroups; }
 
