@@ -454,7 +454,8 @@ struct FlatRows {
   float* const* outs;        // R output rows, at the segment
   int64_t length;            // elements per output row in this segment
   Activation act;
-  bool prefetch;             // the image is far larger than the caches: fetch blocks ahead
+  bool prefetch;             // 4-row blocks: the image is far larger than the caches, fetch blocks
+                             // ahead (the rolling kernel always fetches ahead)
 };
 
 // Blocks (or strips) ahead that the flat multi-row kernels fetch the input and output lines of.

@@ -198,9 +198,9 @@ TEST_CASE("simd: per-channel image filters (flat rows, every border mode) equal 
 
 TEST_CASE("simd: tall image filters (several output rows per block, shifted last block) equal the reference") {
   // Ensures the multi-row flat kernels (images of 49+ rows, stride 1, no y dilation: the rolling
-  // kernel from 3x3 up, 4-row blocks for 2x2 and for 3x3 with 3+ weight patterns) match the reference for every border mode, channel counts
-  // with 1-4 weight patterns, the packed RGB layout (AVX-512), more patterns (5, 7 channels: the
-  // per-channel kernel), and odd band ends.
+  // kernel from 3x3 up, 4-row blocks for 2x2 and for 3x3 with 3+ weight patterns) match the
+  // reference for every border mode, channel counts with 1-4 weight patterns, the packed RGB
+  // layout (AVX-512), more patterns (5, 7 channels: the per-channel kernel), and odd band ends.
   int failures = 0;
   ThreadPool pool(2);
   for_each_target([&] {
