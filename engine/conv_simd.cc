@@ -11,8 +11,8 @@
 //     Square kernels (2x2..7x7) with stride 1 and no dilation in y compute several output rows at
 //     once, each input vector loaded once for every output row it feeds: from 3x3 a strip walking
 //     down with the KH output rows in flight (FlatRollStrip), otherwise (2x2, or too many weight
-//     patterns for its accumulators) 4-row blocks (FlatMultiBlock). On AVX-512, RGB rows use
-//     packed lanes (one weight pattern).
+//     patterns for its accumulators) 4-row blocks (FlatMultiBlock). On AVX-512, RGB rows with
+//     4x4..7x7 kernels use packed lanes (one weight pattern); 3x3 keeps the three patterns.
 //   - depthwise otherwise: channels in lanes, several output pixels per block.
 //   - everything else (dense, grouped, transposed): register-blocked direct convolution, PB output
 //     pixels x CB vectors of output channels in accumulators, weights packed per channel tile as
@@ -475,6 +475,7 @@ constexpr int kLanes = static_cast<int>(HWY_LANES(float));
 // loads, not the FMAs, set the pace of the block. The last lane computes a value that is never
 // stored. Per element the sum order is unchanged. (5 or 7 channels have 5 or 7 weight patterns on
 // 16 lanes, more than the flat kernels take: those images run on the per-channel kernel.)
+// Used by the multi-row kernels except for 3x3 (see packed_ok in Conv()).
 constexpr int PackedStep(int c) { return kLanes / c * c; }
 constexpr bool PackedChannels(int64_t c) { return kRegs >= 32 && c == 3; }
 
@@ -602,12 +603,17 @@ void FlatMultiRun(const FlatRows& r) {
   }
 }
 
-// Accumulator groups of the rolling kernel; it is used where this is at least kRollMinGroups
-// (fewer: the weight loads would set the pace, and FlatMultiBlock is faster).
+// Accumulator groups of the rolling kernel; it is used where this is at least kRollMinGroups.
+// On 32 registers one group is enough. Against the 4-row blocks on a Zen 5 core (270x480
+// depthwise images, 1 thread): 2 groups ran 1.04x (64 channels, 3x3), 1.09-1.52x (6, 12 or 24
+// channels, 3x3; 1.38-1.48x at 112x112 on 2 threads), 1.28x (32 channels, 5x5) and 1.85x
+// (12 channels, 4x4) faster; 1 group 1.05-1.72x (24 or 64 channels 5x5, 32 or 12 channels 7x7).
+// (Session 2 asked for 3 groups, measured on Sapphire Rapids, where the weight loads of fewer
+// groups set the pace; 16-register targets keep that rule, unmeasured since.)
 // 5x5 with one pattern on 32 registers takes 5 groups (25 accumulators + 5 inputs + 1 weight = 31
 // registers): 1.04-1.06x faster than 4 on a Zen 5 core, 1080p and 4K (9 groups for 3x3 gained nothing).
 constexpr int FlatRollGroups(int P, int KH) { return (kRegs >= 32 && KH == 5 && P == 1 ? 25 : kFlatAcc) / (KH * P); }
-constexpr int kRollMinGroups = 3;
+constexpr int kRollMinGroups = kRegs >= 32 ? 1 : 3;
 // Output rows a strip walks down at most (a band's rows in chunks of whole multiples of KH). Every
 // chunk pays for its first and last KH - 1 input rows, which feed fewer than KH output rows in
 // flight, so taller chunks are cheaper: on a Zen 5 core, 7x7 ran 1.13x (4K) and 1.18x (1080p, 2
@@ -1043,7 +1049,10 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
   // row loaded once for all of them); the ring then holds the block's rows. The rolling kernel
   // takes chunks of m * KH rows (up to kRollChunkRows), the others blocks of multi_rows.
   const bool multi_shape = flat_direct && sy == 1 && dy == 1 && KH >= 2 && KH <= 7 && KW == KH;
-  const bool packed_ok = kind == Kind::Flat && PackedChannels(cw) && pattern > 1;
+  // RGB rows take the packed layout, except 3x3 on the multi-row path: its three patterns in 2
+  // strip groups ran 1.04-1.09x faster on a Zen 5 core (1080p and 4K, 1 and 2 threads) than one
+  // packed pattern in 8 groups (4x4: 1.03x, 5x5..7x7: 1.3-1.7x the other way).
+  const bool packed_ok = kind == Kind::Flat && PackedChannels(cw) && pattern > 1 && !(multi_shape && KH == 3);
   const bool roll = multi_shape && FlatRollFits(KH, pattern, packed_ok ? cw : 0);
   const int64_t roll_m_cap = std::max<int64_t>(1, kRollChunkRows / KH);
   const int64_t multi_rows = roll ? roll_m_cap * KH : multi_shape ? FlatRowsPerBlock(static_cast<int>(pattern)) : 1;
