@@ -12,7 +12,7 @@
 //     once, each input vector loaded once for every output row it feeds: from 3x3 a strip walking
 //     down with the KH output rows in flight (FlatRollStrip), otherwise (2x2, or too many weight
 //     patterns for its accumulators) 4-row blocks (FlatMultiBlock). On AVX-512, RGB rows with
-//     4x4..7x7 kernels use packed lanes (one weight pattern); 3x3 keeps the three patterns.
+//     2x2 and 4x4..7x7 kernels use packed lanes (one weight pattern); 3x3 keeps three patterns.
 //   - depthwise otherwise: channels in lanes, several output pixels per block.
 //   - everything else (dense, grouped, transposed): register-blocked direct convolution, PB output
 //     pixels x CB vectors of output channels in accumulators, weights packed per channel tile as
