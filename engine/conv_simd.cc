@@ -603,17 +603,37 @@ void FlatMultiRun(const FlatRows& r) {
   }
 }
 
-// Accumulator groups of the rolling kernel; it is used where this is at least kRollMinGroups.
-// On 32 registers one group is enough. Against the 4-row blocks on a Zen 5 core (270x480
-// depthwise images, 1 thread): 2 groups ran 1.04x (64 channels, 3x3), 1.09-1.52x (6, 12 or 24
-// channels, 3x3; 1.38-1.48x at 112x112 on 2 threads), 1.28x (32 channels, 5x5) and 1.85x
-// (12 channels, 4x4) faster; 1 group 1.05-1.72x (24 or 64 channels 5x5, 32 or 12 channels 7x7).
-// (Session 2 asked for 3 groups, measured on Sapphire Rapids, where the weight loads of fewer
-// groups set the pace; 16-register targets keep that rule, unmeasured since.)
-// 5x5 with one pattern on 32 registers takes 5 groups (25 accumulators + 5 inputs + 1 weight = 31
+// Registers a strip of GB groups of P vectors holds for a KH x KH kernel: KH * P * GB accumulators,
+// plus either the GB input vectors and one weight (a single group's weights are FMA memory
+// operands) or, for input rows feeding fewer output rows than there are groups, those rows'
+// weights and one input vector (FlatRollInputRow's two loops).
+constexpr int RollRegs(int P, int KH, int GB) { return KH * P * GB + (KH < GB ? KH + 1 : GB + (GB > 1 ? 1 : 0)); }
+// The most groups whose registers fit 16 (0: not even one).
+constexpr int RollGroups16(int P, int KH) {
+  int groups = 0;
+  for (int g = 1; g <= 8; ++g)
+    if (RollRegs(P, KH, g) <= 16) groups = g;
+  return groups;
+}
+// Accumulator groups of the rolling kernel.
+// 32 registers: kFlatAcc accumulators; one group is enough. Against the 4-row blocks on a Zen 5
+// core (270x480 depthwise images, 1 thread): 2 groups ran 1.04x (64 channels, 3x3), 1.09-1.52x
+// (6, 12 or 24 channels, 3x3; 1.38-1.48x at 112x112 on 2 threads), 1.28x (32 channels, 5x5) and
+// 1.85x (12 channels, 4x4) faster; 1 group 1.05-1.72x (24 or 64 channels 5x5, 32 or 12 channels
+// 7x7). 5x5 with one pattern takes 5 groups (25 accumulators + 5 inputs + 1 weight = 31
 // registers): 1.04-1.06x faster than 4 on a Zen 5 core, 1080p and 4K (9 groups for 3x3 gained nothing).
-constexpr int FlatRollGroups(int P, int KH) { return (kRegs >= 32 && KH == 5 && P == 1 ? 25 : kFlatAcc) / (KH * P); }
-constexpr int kRollMinGroups = kRegs >= 32 ? 1 : 3;
+// 16 registers: as many groups as RollRegs fits (see RollTakes for when it is used).
+constexpr int FlatRollGroups(int P, int KH) {
+  return kRegs >= 32 ? (KH == 5 && P == 1 ? 25 : kFlatAcc) / (KH * P) : RollGroups16(P, KH);
+}
+// Fewest accumulators the rolling kernel runs with on 16 registers: an FMA's 4-cycle latency at two
+// per cycle needs 8 independent sums in flight, and the 4-row blocks hold 12. On the Zen 5 core,
+// running the AVX2 code (in-process A/B against the 4-row blocks, 1080p, 1 and 2 threads), RGB 4x4 /
+// 5x5 (12 / 15 accumulators) ran 1.11-1.25x faster (4K 5x5 1.13-1.19x; the SSSE3 code 1.32-1.43x)
+// and one channel 6x6 (2 groups, 12) 1.13-1.20x (SSSE3 1.95x); 7 or 8 accumulators (one channel
+// 7x7, 16 channels 4x4) ran 0.70-1.0x and RGB 3x3 (9) 0.99-1.08x. (Until session 6 the 16-register
+// rule asked for 3 groups, after Sapphire Rapids measurements of the AVX-512 code.)
+constexpr int kRollMinAcc16 = 10;
 // Output rows a strip walks down at most (a band's rows in chunks of whole multiples of KH). Every
 // chunk pays for its first and last KH - 1 input rows, which feed fewer than KH output rows in
 // flight, so taller chunks are cheaper: on a Zen 5 core, 7x7 ran 1.13x (4K) and 1.18x (1080p, 2
@@ -624,7 +644,10 @@ constexpr int kRollChunkRows = 72;
 // exactly one of the two multi-row kernels (the other one never sees it).
 // (3x3 too since session 4: on a Zen 5 core 1-20% faster than the 4-row blocks, 1080p and 4K RGB and
 // the depthwise layer, 1 and 2 threads.)
-constexpr bool RollTakes(int P, int KH) { return KH >= 3 && KH <= 7 && FlatRollGroups(P, KH) >= kRollMinGroups; }
+constexpr bool RollTakes(int P, int KH) {
+  return KH >= 3 && KH <= 7 && FlatRollGroups(P, KH) >= 1 &&
+         (kRegs >= 32 || KH * P * FlatRollGroups(P, KH) >= kRollMinAcc16);
+}
 
 // S: the packed step, or kLanes.
 template <int P, int S>

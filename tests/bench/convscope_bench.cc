@@ -5,10 +5,16 @@
 // table: per workload and thread count the median time, GFLOP/s (2 x multiply-adds) and the
 // ratio baseline time / ConvScope time. Baselines exist only when CMake found them
 // (CONVSCOPE_HAVE_OPENCV, CONVSCOPE_HAVE_DNNL).
+//
+// CONVSCOPE_TARGET=AVX2 (or SSE4, ...) runs ConvScope on that Highway target only, to see what a
+// processor without AVX-512 gets; restrict the baselines alike with OPENCV_CPU_DISABLE=AVX512_SKX
+// and ONEDNN_MAX_CPU_ISA=AVX2 (oneDNN 2.6 also reads DNNL_MAX_CPU_ISA).
 #include <benchmark/benchmark.h>
+#include <hwy/targets.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -161,6 +167,34 @@ void run_stream(benchmark::State& state, const Workload& wl, int threads) {
   }
 }
 
+// The same copy in the order the rolling 3x3 kernel walks the image (AVX-512, RGB): bands of rows,
+// chunks of 72 rows, strips of 96 floats (its 2 groups of 3 vectors) walking down each chunk, each
+// row fetching its part of the strip two strips on. No arithmetic: what that access order costs.
+void run_stream_strips(benchmark::State& state, const Workload& wl, int threads) {
+  Data& d = make_data(wl);
+  ThreadPool& pool = pool_for(threads);
+  const int64_t row = wl.w * wl.c, bands = 16, chunk = 72, strip = 96;
+  for (auto _ : state) {
+    pool.parallel_for(bands, 0, [&](int64_t band) {
+      const int64_t b0 = wl.h * band / bands, b1 = wl.h * (band + 1) / bands;
+      for (int64_t r0 = b0; r0 < b1; r0 += chunk)
+        for (int64_t c = 0; c < row; c += strip)
+          for (int64_t r = r0; r < std::min(b1, r0 + chunk); ++r) {
+            const float* in = d.x.data() + r * row;
+            float* out = d.y.data() + r * row;
+            if (c + 3 * strip <= row)
+              for (int64_t t = 0; t < strip; t += 16) {
+                __builtin_prefetch(in + c + 2 * strip + t);
+                __builtin_prefetch(out + c + 2 * strip + t, 1);
+              }
+            std::memcpy(out + c, in + c, static_cast<size_t>(std::min(strip, row - c)) * sizeof(float));
+          }
+    });
+    benchmark::DoNotOptimize(d.y.data());
+    benchmark::ClobberMemory();
+  }
+}
+
 #ifdef CONVSCOPE_HAVE_OPENCV
 void run_opencv(benchmark::State& state, const Workload& wl, int threads) {
   Data& d = make_data(wl);
@@ -287,7 +321,10 @@ void register_all(const std::vector<Workload>& wls) {
       };
       reg("convscope", run_convscope);
       if (wl.group == Group::Image) {
-        if (wl.layer.kernel_h == 3) reg("stream", run_stream);
+        if (wl.layer.kernel_h == 3) {
+          reg("stream", run_stream);
+          reg("stream-strips", run_stream_strips);
+        }
 #ifdef CONVSCOPE_HAVE_OPENCV
         reg("opencv", run_opencv);
 #endif
@@ -324,10 +361,13 @@ void print_summary(const std::vector<Workload>& wls, const std::map<std::string,
                     flop / it->second * 1e-9, base.c_str(), bms, flop / (bms * 1e-3) * 1e-9, bms / ms);
       else
         std::printf("| %s | %d | %.3f | %.1f | - | - | - | - |\n", wl.name.c_str(), t, ms, flop / it->second * 1e-9);
-      const auto si = med.find(key("stream", wl, t));
+      const auto si = med.find(key("stream", wl, t)), ss = med.find(key("stream-strips", wl, t));
       if (si != med.end())
         std::printf("| (read input + write output once: %.3f ms; ConvScope / stream = %.2f) | | | | | | | |\n",
                     si->second * 1e3, ms / (si->second * 1e3));
+      if (si != med.end() && ss != med.end())
+        std::printf("| (the same copy in the 3x3 kernel's strip order: %.3f ms = %.2f x stream) | | | | | | | |\n",
+                    ss->second * 1e3, ss->second / si->second);
     }
   if (wls.size() > 1) {
     std::printf("\nTwo threads vs one (ConvScope): ");
@@ -339,10 +379,24 @@ void print_summary(const std::vector<Workload>& wls, const std::map<std::string,
   }
 }
 
+// Restricts the dispatcher to the target named by CONVSCOPE_TARGET, if set. False: no such target here.
+bool restrict_target() {
+  const char* want = std::getenv("CONVSCOPE_TARGET");
+  if (want == nullptr || *want == 0) return true;
+  for (const int64_t target : hwy::SupportedAndGeneratedTargets())
+    if (std::strcmp(hwy::TargetName(target), want) == 0) {
+      hwy::SetSupportedTargetsForTest(target);
+      return true;
+    }
+  std::fprintf(stderr, "convscope-bench: CONVSCOPE_TARGET=%s is not a target this build and processor run\n", want);
+  return false;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
+  if (!restrict_target()) return 2;
   const std::vector<Workload> wls = workloads();
   register_all(wls);
   MedianReporter reporter;
