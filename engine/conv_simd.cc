@@ -11,7 +11,7 @@
 //     Square kernels (2x2..7x7) with stride 1 and no dilation in y compute several output rows at
 //     once, each input vector loaded once for every output row it feeds: from 3x3 a strip walking
 //     down with the KH output rows in flight (FlatRollStrip), otherwise (2x2, or too many weight
-//     patterns for its accumulators) 4-row blocks (FlatMultiBlock). On AVX-512, RGB rows with
+//     patterns for its accumulators) 4-row blocks (FlatMultiBlock; 2 rows for RGB 6x6 and 7x7 on AVX2). On AVX-512, RGB rows with
 //     2x2 and 4x4..7x7 kernels use packed lanes (one weight pattern); 3x3 keeps three patterns.
 //   - depthwise otherwise: channels in lanes, several output pixels per block.
 //   - everything else (dense, grouped, transposed): register-blocked direct convolution, PB output
@@ -466,8 +466,15 @@ constexpr int kFlatPrefetchAhead = 2;
 // Accumulators available to the multi-row flat kernel; rows per block for P weight patterns.
 constexpr int kFlatAcc = kRegs >= 32 ? 24 : 12;
 constexpr int kFlatR = 4;  // 3 rows x 2 groups measured slower on AVX3
-constexpr int FlatRowsPerBlock(int P) { return std::max(1, std::min(kFlatR, kFlatAcc / P)); }
 constexpr int kLanes = static_cast<int>(HWY_LANES(float));
+// Rows per block for P patterns and a KH x KH kernel. AVX2 with three patterns (RGB) and 6x6 or
+// 7x7 takes 2 rows x 2 groups instead of 4 x 1: each weight load then serves two input vectors
+// (7x7: 1.07 loads per FMA instead of 1.36). With the AVX2 code on a Zen 5 core, 1.10-1.15x faster
+// (1080p and 4K, 1 and 2 threads; 2x2 and 3x3 0.96x, so they keep 4 rows); the SSSE3 code (4
+// lanes) ran 1.2-1.5x slower that way.
+constexpr int FlatRowsPerBlock(int P, int KH) {
+  return kRegs < 32 && kLanes == 8 && P == 3 && KH >= 6 ? 2 : std::max(1, std::min(kFlatR, kFlatAcc / P));
+}
 
 // "Packed" flat rows (AVX-512 only): for C = 3 channels the vectors step by U = (lanes / C) * C
 // = 15 floats instead of a whole vector, so every vector starts at a pixel and one weight pattern
@@ -582,7 +589,7 @@ HWY_INLINE void FlatPrefetchBlock(const FlatRows& r, int64_t j0, int64_t n) {
 
 template <int P, int KH, int S>
 void FlatMultiRun(const FlatRows& r) {
-  constexpr int R = FlatRowsPerBlock(P);
+  constexpr int R = FlatRowsPerBlock(P, KH);
   constexpr int GB = std::max(1, kFlatAcc / (R * P));
   const int64_t group = P * S, block = GB * group;  // both multiples of C
   const int64_t L = r.length;
@@ -626,13 +633,16 @@ constexpr int RollGroups16(int P, int KH) {
 constexpr int FlatRollGroups(int P, int KH) {
   return kRegs >= 32 ? (KH == 5 && P == 1 ? 25 : kFlatAcc) / (KH * P) : RollGroups16(P, KH);
 }
-// Fewest accumulators the rolling kernel runs with on 16 registers: an FMA's 4-cycle latency at two
-// per cycle needs 8 independent sums in flight, and the 4-row blocks hold 12. On the Zen 5 core,
-// running the AVX2 code (in-process A/B against the 4-row blocks, 1080p, 1 and 2 threads), RGB 4x4 /
-// 5x5 (12 / 15 accumulators) ran 1.11-1.25x faster (4K 5x5 1.13-1.19x; the SSSE3 code 1.32-1.43x)
-// and one channel 6x6 (2 groups, 12) 1.13-1.20x (SSSE3 1.95x); 7 or 8 accumulators (one channel
-// 7x7, 16 channels 4x4) ran 0.70-1.0x and RGB 3x3 (9) 0.99-1.08x. (Until session 6 the 16-register
-// rule asked for 3 groups, after Sapphire Rapids measurements of the AVX-512 code.)
+// On 16 registers the rolling kernel needs at least 10 accumulators (an FMA's 4-cycle latency at two
+// per cycle needs 8 independent sums in flight; the 4-row blocks hold 12) and, with several weight
+// patterns, a kernel of 4x4 or more (for 3x3 the blocks' 4 rows load each input row 1.5 times per
+// output row, against once, and that gain was smaller than what the strip order costs). On the
+// Zen 5 core, running the AVX2 code (in-process A/B against the 4-row blocks, 1080p, 1 and 2
+// threads): RGB 4x4 / 5x5 (12 / 15 accumulators) ran 1.11-1.25x faster (4K 5x5 1.13-1.19x; the
+// SSSE3 code 1.32-1.43x), one channel 5x5 / 6x6 (2 groups) 1.04-1.20x (SSSE3 1.6-1.95x), 16 channels
+// 7x7 1.13x; 7 or 8 accumulators (one channel 7x7, 16 channels 4x4) ran 0.70-1.0x, and 3x3 with 2, 3
+// or 4 patterns (16, 3 or 32 channels) 0.8-1.08x (540x960x32: 0.80-0.89x). (Until session 6 the
+// 16-register rule asked for 3 groups, after Sapphire Rapids measurements of the AVX-512 code.)
 constexpr int kRollMinAcc16 = 10;
 // Output rows a strip walks down at most (a band's rows in chunks of whole multiples of KH). Every
 // chunk pays for its first and last KH - 1 input rows, which feed fewer than KH output rows in
@@ -646,7 +656,7 @@ constexpr int kRollChunkRows = 72;
 // the depthwise layer, 1 and 2 threads.)
 constexpr bool RollTakes(int P, int KH) {
   return KH >= 3 && KH <= 7 && FlatRollGroups(P, KH) >= 1 &&
-         (kRegs >= 32 || KH * P * FlatRollGroups(P, KH) >= kRollMinAcc16);
+         (kRegs >= 32 || (KH * P * FlatRollGroups(P, KH) >= kRollMinAcc16 && (KH >= 4 || P == 1)));
 }
 
 // S: the packed step, or kLanes.
@@ -1078,7 +1088,7 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
   const bool packed_ok = kind == Kind::Flat && PackedChannels(cw) && pattern > 1 && !(multi_shape && KH == 3);
   const bool roll = multi_shape && FlatRollFits(KH, pattern, packed_ok ? cw : 0);
   const int64_t roll_m_cap = std::max<int64_t>(1, kRollChunkRows / KH);
-  const int64_t multi_rows = roll ? roll_m_cap * KH : multi_shape ? FlatRowsPerBlock(static_cast<int>(pattern)) : 1;
+  const int64_t multi_rows = roll ? roll_m_cap * KH : multi_shape ? FlatRowsPerBlock(static_cast<int>(pattern), static_cast<int>(KH)) : 1;
   const int64_t min_multi_band = roll ? KH : multi_rows;  // shorter bands run one row at a time
   int64_t rows_per_band = std::max<int64_t>(1, (p.out_h + 15) / 16);
   // Every band of the rolling kernel pays for 2 (KH - 1) input rows that feed fewer than KH output
