@@ -10,9 +10,10 @@
 //     padded copies (the image filters are memory-bound: one read, one write per element).
 //     Square kernels (2x2..7x7) with stride 1 and no dilation in y compute several output rows at
 //     once, each input vector loaded once for every output row it feeds: from 3x3 a strip walking
-//     down with the KH output rows in flight (FlatRollStrip), otherwise (2x2, or too many weight
-//     patterns for its accumulators) 4-row blocks (FlatMultiBlock; 2 rows for RGB 6x6 and 7x7 on AVX2). On AVX-512, RGB rows with
-//     2x2 and 4x4..7x7 kernels use packed lanes (one weight pattern); 3x3 keeps three patterns.
+//     down with the KH output rows in flight (FlatRollStrip), otherwise (2x2, too many weight
+//     patterns for its accumulators, or on 16 registers RGB 3x3) 4-row blocks (FlatMultiBlock;
+//     2 rows for RGB 6x6 and 7x7 on AVX2). On AVX-512, RGB rows with 2x2 and 4x4..7x7 kernels use
+//     packed lanes (one weight pattern); 3x3 keeps three patterns.
 //   - depthwise otherwise: channels in lanes, several output pixels per block.
 //   - everything else (dense, grouped, transposed): register-blocked direct convolution, PB output
 //     pixels x CB vectors of output channels in accumulators, weights packed per channel tile as
@@ -1103,7 +1104,9 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
   const bool packed_ok = kind == Kind::Flat && PackedChannels(cw) && pattern > 1 && !(multi_shape && KH == 3);
   const bool roll = multi_shape && FlatRollFits(KH, pattern, packed_ok ? cw : 0);
   const int64_t roll_m_cap = std::max<int64_t>(1, kRollChunkRows / KH);
-  const int64_t multi_rows = roll ? roll_m_cap * KH : multi_shape ? FlatRowsPerBlock(static_cast<int>(pattern), static_cast<int>(KH)) : 1;
+  const int64_t multi_rows =
+      roll ? roll_m_cap * KH
+           : multi_shape ? FlatRowsPerBlock(static_cast<int>(pattern), static_cast<int>(KH)) : 1;
   const int64_t min_multi_band = roll ? KH : multi_rows;  // shorter bands run one row at a time
   int64_t rows_per_band = std::max<int64_t>(1, (p.out_h + 15) / 16);
   // Every band of the rolling kernel pays for 2 (KH - 1) input rows that feed fewer than KH output
