@@ -199,7 +199,8 @@ TEST_CASE("simd: per-channel image filters (flat rows, every border mode) equal 
 TEST_CASE("simd: tall image filters (several output rows per block, shifted last block) equal the reference") {
   // Ensures the multi-row flat kernels (images of 49+ rows, stride 1, no y dilation: the rolling
   // kernel from 3x3 up, 4-row blocks for 2x2, for 7x7 with 4 weight patterns and, on 16-register
-  // targets, where the rolling kernel would hold fewer than 10 accumulators) match the reference
+  // targets, where the rolling kernel would hold fewer than 10 accumulators or the kernel is 3x3
+  // with several weight patterns) match the reference
   // for every border mode, channel counts with 1-4 weight patterns (AVX-512 32: 2, 6/12/24: 3,
   // 64: 4; AVX2 16: 2, 3/6/12/24: 3, 32: 4; SSE4 8: 2, 16: 4), the packed RGB layout (AVX-512, 4x4
   // and up), more patterns (5, 7 channels: the per-channel kernel), and odd band ends.
