@@ -90,7 +90,7 @@ TEST_CASE("cli: conv round trip through .npy equals the engine, for both data fo
   }
 }
 
-TEST_CASE("cli: a rank-3 input gives a rank-3 output; float64 input is accepted") {
+TEST_CASE("cli: a rank-3 input gives a rank-3 output, float64 input is accepted") {
   const std::string in = scratch_path("cli3_in.npy"), k = scratch_path("cli3_k.npy"), out = scratch_path("cli3_out.npy");
   std::string payload;
   for (int i = 1; i <= 9; ++i) {

@@ -126,7 +126,7 @@ TEST_CASE("filter_cli: .npy output is (H, W, C) float32 with the same numbers as
   CHECK(read_npy(dir + "/sobel_x.npy").shape == std::vector<int64_t>{(in.dim(0) + 1) / 2, (in.dim(1) + 1) / 2, 3});
 }
 
-TEST_CASE("filter_cli: PNG output is the normalised engine result; --gray gives one channel; magnitude") {
+TEST_CASE("filter_cli: PNG output is the normalised engine result, --gray gives one channel, magnitude") {
   const std::string dir = case_dir("png");
   const std::string image = kImages + "/camera.png";
   Layer same;

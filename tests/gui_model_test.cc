@@ -20,6 +20,7 @@
 #include "app/gui/colormap.h"
 #include "app/gui/compute.h"
 #include "app/gui/export.h"
+#include "app/gui/image_loader.h"
 #include "app/gui/session.h"
 #include "app/gui/view_math.h"
 #include "app/gui/weights.h"
@@ -346,7 +347,7 @@ TEST_CASE("app state: the 'each channel' preset makes a depthwise image filter")
   CHECK_FALSE(apply_preset(app, "no_such_kernel", PresetTarget::AllPairs));
 }
 
-TEST_CASE("compute: an identity kernel reproduces the input; a view change reuses the outputs") {
+TEST_CASE("compute: an identity kernel reproduces the input, a view change reuses the outputs") {
   AppState app = grid_app(6, GridPattern::Ramp, "identity");
   auto r = run_now(app);
   REQUIRE(r->post->shape == std::vector<int64_t>{6, 6, 1});
@@ -417,6 +418,88 @@ TEST_CASE("compute worker: the newest job wins and stale ones are cancelled or s
   CHECK_FALSE(worker.take_error().empty());
 }
 
+TEST_CASE("image loader: images open off the UI thread, failed and stale loads leave the input") {
+  AppState app;
+  init_default_state(app);  // the bundled default sample, loaded at once
+  const std::string images = std::string(CONVSCOPE_ASSETS_DIR) + "/images/";
+  const std::shared_ptr<const Tensor> first = app.input;
+  REQUIRE(first);
+  ImageLoader loader;
+
+  // A request returns at once; the input changes only when the loaded image is accepted.
+  const uint64_t version = app.compute_version;
+  request_image(app, loader, images + "astronaut.png");
+  CHECK(input_loading(app));
+  CHECK(app.input == first);
+  loader.wait_idle();
+  auto loaded = loader.take_result();
+  REQUIRE(loaded);
+  CHECK(loaded->error.empty());
+  CHECK(accept_loaded_image(app, *loaded));
+  CHECK_FALSE(input_loading(app));
+  CHECK(app.input == loaded->image);
+  CHECK(app.input_name == "astronaut.png");
+  CHECK(app.compute_version > version);
+  CHECK(app.recent_files.front() == images + "astronaut.png");
+  CHECK(accept_loaded_image(app, *loaded) == false);  // answered already: stale now
+  const std::shared_ptr<const Tensor> astronaut = app.input;
+
+  // Two requests in a row: only the newer one is applied, whatever order results come in.
+  request_image(app, loader, images + "brick.png");
+  LoadedImage older;
+  older.id = app.input_pending;
+  older.image = first;
+  request_image(app, loader, images + "coffee.png");
+  CHECK_FALSE(accept_loaded_image(app, older));
+  CHECK(app.input == astronaut);
+  loader.wait_idle();
+  loaded = loader.take_result();
+  REQUIRE(loaded);
+  CHECK(accept_loaded_image(app, *loaded));
+  CHECK(app.input_name == "coffee.png");
+  const std::shared_ptr<const Tensor> coffee = app.input;
+
+  // A missing and a corrupt file: one-line errors naming them; the input and its settings stay.
+  const std::string corrupt = (std::filesystem::temp_directory_path() / "convscope_loader_corrupt.png").string();
+  { std::ofstream(corrupt, std::ios::binary) << "\x89PNG\r\n\x1a\nnot really a png"; }
+  for (const std::string& bad : {images + "no_such_image.png", corrupt}) {
+    app.error.clear();
+    request_image(app, loader, bad);
+    CHECK(app.input_settings.image_path == bad);
+    loader.wait_idle();
+    loaded = loader.take_result();
+    REQUIRE(loaded);
+    CHECK_FALSE(accept_loaded_image(app, *loaded));
+    CHECK(app.input == coffee);
+    CHECK(app.input_settings.image_path == images + "coffee.png");
+    CHECK_FALSE(input_loading(app));
+    CHECK(app.error.find(std::filesystem::path(bad).filename().string()) != std::string::npos);
+    CHECK(app.error.find('\n') == std::string::npos);
+  }
+  std::filesystem::remove(corrupt);
+
+  // Grayscale through the loader: one channel, same size.
+  app.input_settings.gray = true;
+  request_input(app, loader);
+  loader.wait_idle();
+  loaded = loader.take_result();
+  REQUIRE(loaded);
+  CHECK(accept_loaded_image(app, *loaded));
+  CHECK(app.input->dim(2) == 1);
+  CHECK(app.input->dim(0) == coffee->dim(0));
+
+  // An input loaded at once (a grid) makes a pending image load stale.
+  request_image(app, loader, images + "camera.png");
+  app.input_settings.kind = InputKind::Grid;
+  REQUIRE(load_input(app));
+  loader.wait_idle();
+  loaded = loader.take_result();
+  REQUIRE(loaded);
+  CHECK_FALSE(accept_loaded_image(app, *loaded));
+  CHECK(app.input_settings.kind == InputKind::Grid);
+  CHECK(app.input_name.find("grid") != std::string::npos);
+}
+
 TEST_CASE("grids: patterns and editing a cell") {
   const auto ramp = make_grid(GridPattern::Ramp, 3, 1, 0);
   CHECK(ramp == std::vector<float>{0, 1, 2, 3, 4, 5, 6, 7, 8});
@@ -432,7 +515,7 @@ TEST_CASE("grids: patterns and editing a cell") {
   CHECK(app.input->data[5] == 42);
 }
 
-TEST_CASE("sessions: a round trip restores the setup; a malformed one changes nothing") {
+TEST_CASE("sessions: a round trip restores the setup, a malformed one changes nothing") {
   AppState app = grid_app(7, GridPattern::Checkerboard, "sobel_y");
   app.layer.stride_h = 2;
   app.layer.activation = Activation::Tanh;

@@ -135,7 +135,7 @@ TEST_CASE("kernel_library: a folder with malformed files still loads the rest an
   }
 }
 
-TEST_CASE("kernel_library: a later (user) folder overrides a preset of the same name; combinations resolve") {
+TEST_CASE("kernel_library: a later (user) folder overrides a preset of the same name, combinations resolve") {
   const std::string builtin = fresh_dir("builtin");
   const std::string user = fresh_dir("user");
   test::spit(builtin + "/gx.json", R"({"name": "gx", "size": [1, 3], "weights": [-1, 0, 1]})");
@@ -170,7 +170,7 @@ TEST_CASE("kernel_library: a later (user) folder overrides a preset of the same 
   CHECK(error_of([&] { resolve_kernel(lib, user + "/missing.json"); }).find("missing.json") != std::string::npos);
 }
 
-TEST_CASE("kernel_library: user folder from XDG_CONFIG_HOME or HOME; save_user_kernel round-trips atomically") {
+TEST_CASE("kernel_library: user folder from XDG_CONFIG_HOME or HOME, save_user_kernel round-trips atomically") {
   const std::string root = fresh_dir("xdg");
   {
     const ScopedEnv xdg("XDG_CONFIG_HOME", root);

@@ -35,7 +35,7 @@ TEST_CASE("layer json: every field survives a round trip") {
   CHECK(layer_from_json(layer_to_json(b)).border_value == 0.25f);
 }
 
-TEST_CASE("layer json: missing keys keep defaults; single numbers mean both axes") {
+TEST_CASE("layer json: missing keys keep defaults, single numbers mean both axes") {
   const Layer l = layer_from_json(nlohmann::json{{"kernel_size", 5}, {"strides", 2}});
   CHECK(l.kernel_h == 5);
   CHECK(l.kernel_w == 5);

@@ -35,7 +35,7 @@ TEST_CASE("normalize: clip, abs, offset and minmax map raw values to 0..1 as doc
   check_near(apply(v, NormalizeMode::MinMax), {0, 0.3f, 0.4f, 0.45f, 0.6f, 1});
 }
 
-TEST_CASE("normalize: minmax of a constant tensor is all 0; non-finite values show as 0, outside minmax's range") {
+TEST_CASE("normalize: minmax of a constant tensor is all 0, non-finite values show as 0, outside minmax's range") {
   check_near(apply({0.7f, 0.7f, 0.7f}, NormalizeMode::MinMax), {0, 0, 0});
   check_near(apply({kNaN, 1.0f, kInf, 3.0f, -kInf}, NormalizeMode::MinMax), {0, 0, 0, 1, 0});
   for (NormalizeMode m : all_normalize_modes()) check_near(apply({kNaN, kInf}, m), {0, 0});
@@ -51,7 +51,7 @@ TEST_CASE("normalize: the Tensor form keeps the shape and matches the pointer fo
   check_near(out.data, {0, 0.2f, 0.4f, 0.6f, 0.8f, 1});
 }
 
-TEST_CASE("normalize: names parse, unknown names are a UserError; auto resolves by zero sum") {
+TEST_CASE("normalize: names parse, unknown names are a UserError, auto resolves by zero sum") {
   for (NormalizeMode m : all_normalize_modes()) CHECK(parse_normalize_mode(to_string(m)) == m);
   CHECK_THROWS_AS(parse_normalize_mode("stretch"), UserError);
   CHECK(resolve_normalize_mode(NormalizeMode::Auto, true) == NormalizeMode::Offset);

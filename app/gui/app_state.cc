@@ -89,6 +89,25 @@ void add_recent(AppState& app, const std::string& path) {
   if (r.size() > 8) r.resize(8);
 }
 
+namespace {
+
+std::string image_path_or_default(const InputSettings& s) {
+  return s.image_path.empty() ? default_image_path() : s.image_path;
+}
+
+// The one place a new input is installed (grid, image loaded here or by the ImageLoader).
+void set_input(AppState& app, std::shared_ptr<const Tensor> input, std::string name) {
+  app.input = std::move(input);
+  app.input_name = std::move(name);
+  app.input_shown = app.input_settings;
+  app.input_pending = 0;
+  if (app.input_settings.kind == InputKind::Image && !app.input_settings.image_path.empty())
+    add_recent(app, app.input_settings.image_path);
+  mark_changed(app, Change::Input);
+}
+
+}  // namespace
+
 bool load_input(AppState& app) {
   InputSettings& s = app.input_settings;
   try {
@@ -99,20 +118,58 @@ bool load_input(AppState& app) {
       if (s.grid.size() != n) s.grid = make_grid(s.pattern, s.grid_size, s.grid_channels, s.grid_seed);
       Tensor t({s.grid_size, s.grid_size, s.grid_channels}, "grid");
       t.data = s.grid;
-      app.input = std::make_shared<const Tensor>(std::move(t));
-      app.input_name = std::to_string(s.grid_size) + "x" + std::to_string(s.grid_size) + " " + to_string(s.pattern) + " grid";
+      set_input(app, std::make_shared<const Tensor>(std::move(t)),
+                std::to_string(s.grid_size) + "x" + std::to_string(s.grid_size) + " " + to_string(s.pattern) + " grid");
     } else {
-      const std::string path = s.image_path.empty() ? default_image_path() : s.image_path;
-      Tensor t = load_image(path, s.gray, std::max(s.max_side, 0));
-      app.input = std::make_shared<const Tensor>(std::move(t));
-      app.input_name = fs::path(path).filename().string();
-      if (!s.image_path.empty()) add_recent(app, s.image_path);
+      const std::string path = image_path_or_default(s);
+      set_input(app, std::make_shared<const Tensor>(load_image(path, s.gray, std::max(s.max_side, 0))),
+                fs::path(path).filename().string());
     }
   } catch (const std::exception& e) {
     app.error = e.what();
     return false;
   }
-  mark_changed(app, Change::Input);
+  return true;
+}
+
+void request_input(AppState& app, ImageLoader& loader) {
+  const InputSettings& s = app.input_settings;
+  if (s.kind == InputKind::Grid) {
+    if (!load_input(app)) app.input_settings = app.input_shown;
+    return;
+  }
+  ImageRequest r;
+  r.id = ++app.input_requests;
+  r.path = image_path_or_default(s);
+  r.gray = s.gray;
+  r.max_side = std::max(s.max_side, 0);
+  app.input_pending = r.id;
+  loader.submit(std::move(r));
+}
+
+void request_image(AppState& app, ImageLoader& loader, const std::string& path) {
+  app.input_settings.kind = InputKind::Image;
+  app.input_settings.image_path = path;
+  request_input(app, loader);
+}
+
+bool accept_loaded_image(AppState& app, const LoadedImage& loaded) {
+  if (loaded.id == 0 || loaded.id != app.input_pending) return false;  // stale
+  if (!loaded.image) {
+    app.input_pending = 0;
+    app.error = loaded.error;
+    // Only the image fields: anything else changed meanwhile stays.
+    InputSettings& s = app.input_settings;
+    s.kind = app.input_shown.kind;
+    s.image_path = app.input_shown.image_path;
+    s.gray = app.input_shown.gray;
+    s.max_side = app.input_shown.max_side;
+    return false;
+  }
+  set_input(app, loaded.image, fs::path(loaded.path).filename().string());
+  app.error.clear();
+  app.message = "Opened " + app.input_name + " (" + std::to_string(app.input->dim(1)) + " x " +
+                std::to_string(app.input->dim(0)) + ")";
   return true;
 }
 

@@ -17,6 +17,7 @@
 #include "app/gui/animation_panel.h"
 #include "app/gui/colormap.h"
 #include "app/gui/compute.h"
+#include "app/gui/image_loader.h"
 #include "app/gui/view_math.h"
 #include "app/gui/weights.h"
 #include "engine/layer.h"
@@ -101,6 +102,9 @@ struct AppState {
   InputSettings input_settings;
   std::shared_ptr<const Tensor> input;  // (H, W, C) channels-last; images 0..1, grids integers
   std::string input_name;               // file name or "6x6 ramp grid"
+  InputSettings input_shown;            // the settings `input` came from (restored when a load fails)
+  uint64_t input_requests = 0;          // image loads asked of the ImageLoader so far
+  uint64_t input_pending = 0;           // the load the app waits for (0: none)
 
   Layer layer;
   ConvPlan plan;            // plan for `input` (the last valid one when plan_error is set)
@@ -137,9 +141,21 @@ struct AppState {
 enum class Change { View, Weights, Layer, Input };
 void mark_changed(AppState& app, Change change);
 
-// Loads the input the settings describe (image file or grid). On failure sets app.error, keeps the
-// previous input and returns false.
+// Loads the input the settings describe (image file or grid) on the calling thread (start-up,
+// sessions, grids). On failure sets app.error, keeps the previous input and returns false. Makes
+// any image load still pending stale.
 bool load_input(AppState& app);
+
+// What the GUI does instead for image files: asks `loader` to decode the image the settings
+// describe and returns at once (grids load at once). The current input stays until
+// accept_loaded_image() swaps the new one in; a newer request or a load_input() makes it stale.
+void request_input(AppState& app, ImageLoader& loader);
+// request_input for the image file at `path`.
+void request_image(AppState& app, ImageLoader& loader, const std::string& path);
+// Applies a finished load if it is the one the app waits for. On failure sets app.error and puts
+// the image settings back to those of the input shown. Returns true when the input changed.
+bool accept_loaded_image(AppState& app, const LoadedImage& loaded);
+inline bool input_loading(const AppState& app) { return app.input_pending != 0; }
 void add_recent(AppState& app, const std::string& path);
 
 // Replans the layer for the input; on an impossible setting sets plan_error and keeps the last plan.

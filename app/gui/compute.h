@@ -4,16 +4,13 @@
 #pragma once
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <functional>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "app/gui/colormap.h"
+#include "app/gui/latest_worker.h"
 #include "app/gui/weights.h"
 #include "engine/layer.h"
 #include "engine/shape.h"
@@ -92,42 +89,10 @@ std::shared_ptr<ComputeResult> run_compute_job(const ComputeJob& job, const std:
 // (integer grids) stretched min..max.
 Tensor input_for_display(const Tensor& hwc);
 
-class ComputeWorker {
+// The feature maps' worker: run_compute_job on a background thread, the newest job wins.
+class ComputeWorker : public LatestWorker<ComputeJob, ComputeResult> {
  public:
-  ComputeWorker();
-  ~ComputeWorker();
-  ComputeWorker(const ComputeWorker&) = delete;
-  ComputeWorker& operator=(const ComputeWorker&) = delete;
-
-  // Replaces any job not yet started and cancels the running one (latest wins).
-  void submit(ComputeJob job);
-  // The newest finished result since the last call, or null.
-  std::shared_ptr<const ComputeResult> take_result();
-  // The error of the newest failed job since the last call ("" when none).
-  std::string take_error();
-  bool busy() const;                 // a job is pending or running
-  double busy_seconds() const;       // how long the current job has run
-  void wait_idle();                  // blocks until no job is pending or running
-  uint64_t jobs_finished() const { return finished_.load(); }
-  uint64_t jobs_cancelled() const { return cancelled_.load(); }
-  // Called on the worker thread after each finished or failed job (the app wakes its event loop
-  // with it: glfwPostEmptyEvent). Set before the first submit.
-  void set_on_done(std::function<void()> f) { on_done_ = std::move(f); }
-
- private:
-  void loop();
-
-  mutable std::mutex mutex_;
-  std::condition_variable wake_, idle_;
-  std::unique_ptr<ComputeJob> pending_;
-  bool running_ = false, stopping_ = false;
-  Clock::time_point started_;
-  std::atomic<bool> cancel_{false};
-  std::shared_ptr<const ComputeResult> result_;
-  std::string error_;
-  std::atomic<uint64_t> finished_{0}, cancelled_{0};
-  std::function<void()> on_done_;
-  std::thread thread_;  // last: starts after every member above exists
+  ComputeWorker() : LatestWorker(run_compute_job) {}
 };
 
 }  // namespace convscope

@@ -12,17 +12,6 @@ namespace convscope {
 
 namespace {
 
-void open_image(AppState& app, const std::string& path) {
-  InputSettings old = app.input_settings;
-  app.input_settings.kind = InputKind::Image;
-  app.input_settings.image_path = path;
-  if (load_input(app)) {
-    app.error.clear();
-  } else {
-    app.input_settings = old;  // the previous input stays
-  }
-}
-
 void draw_grid_editor(AppState& app, Ui& ui) {
   InputSettings& s = app.input_settings;
   const int n = s.grid_size, C = s.grid_channels;
@@ -108,7 +97,7 @@ void draw_input_panel(AppState& app, Ui& ui) {
     ImGui::PushID(int(i));
     ImGui::PushStyleColor(ImGuiCol_Button, current ? ImVec4(0.26f, 0.59f, 0.98f, 0.9f) : ImVec4(0, 0, 0, 0));
     if (i < ui.sample_tex.size() && ImGui::ImageButton(ui.sample_tex[i].id(), ImVec2(thumb, thumb)))
-      open_image(app, ui.sample_paths[i]);
+      open_image(app, ui, ui.sample_paths[i]);
     ImGui::PopStyleColor();
     item_tooltip(std::filesystem::path(ui.sample_paths[i]).filename().string().c_str());
     ImGui::PopID();
@@ -119,7 +108,7 @@ void draw_input_panel(AppState& app, Ui& ui) {
   const bool enter = ImGui::InputTextWithHint("##path", "path to PNG, JPEG, BMP, TGA, GIF", &ui.path_buf,
                                               ImGuiInputTextFlags_EnterReturnsTrue);
   ImGui::SameLine();
-  if ((ImGui::Button("Open", ImVec2(-1, 0)) || enter) && !ui.path_buf.empty()) open_image(app, ui.path_buf);
+  if ((ImGui::Button("Open", ImVec2(-1, 0)) || enter) && !ui.path_buf.empty()) open_image(app, ui, ui.path_buf);
   item_tooltip("Open the image at this path (Ctrl+O asks for one). You can also drop a file on the window.");
   if (!app.recent_files.empty()) {
     ImGui::SetNextItemWidth(-1);
@@ -127,7 +116,7 @@ void draw_input_panel(AppState& app, Ui& ui) {
       for (const auto& p : app.recent_files)
         if (ImGui::Selectable(p.c_str())) {
           ui.path_buf = p;
-          open_image(app, p);
+          open_image(app, ui, p);
         }
       ImGui::EndCombo();
     }
@@ -136,7 +125,7 @@ void draw_input_panel(AppState& app, Ui& ui) {
 
   if (s.kind == InputKind::Image) {
     section_title("Image options");
-    if (ImGui::Checkbox("Grayscale", &s.gray)) load_input(app);
+    if (ImGui::Checkbox("Grayscale", &s.gray)) reload_input(app, ui);
     item_tooltip("Convert to one channel (luma) before the layer: 1 input channel instead of 3.");
     ImGui::SameLine(em * 8);
     static const int kSides[] = {0, 1024, 512, 256, 128, 64};
@@ -147,7 +136,7 @@ void draw_input_panel(AppState& app, Ui& ui) {
       for (int side : kSides)
         if (ImGui::Selectable(side == 0 ? "full size" : fmt("longer side %d", side).c_str(), side == s.max_side)) {
           s.max_side = side;
-          load_input(app);
+          reload_input(app, ui);
         }
       ImGui::EndCombo();
     }
@@ -158,7 +147,7 @@ void draw_input_panel(AppState& app, Ui& ui) {
   bool grid = s.kind == InputKind::Grid;
   if (ImGui::Checkbox("Use a grid instead of an image", &grid)) {
     s.kind = grid ? InputKind::Grid : InputKind::Image;
-    load_input(app);
+    reload_input(app, ui);
   }
   if (s.kind != InputKind::Grid) {
     if (!app.input || !ui.input_tex.valid()) return;

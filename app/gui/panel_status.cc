@@ -1,4 +1,6 @@
 // The status bar (engine time, SIMD target, threads, image size, progress) and the menu bar.
+#include <filesystem>
+
 #include "app/gui/compute.h"
 #include "app/gui/ui.h"
 #include "engine/conv_simd.h"
@@ -8,9 +10,15 @@ namespace convscope {
 
 void draw_status_bar(AppState& app, Ui& ui) {
   const float em = ImGui::GetFontSize();
+  const char spin[] = "|/-\\";
+  if (input_loading(app)) {
+    const std::string& p = app.input_settings.image_path;
+    ImGui::TextColored(ImVec4(1.0f, 0.8f, 0.3f, 1.0f), "%c opening %s", spin[int(ImGui::GetTime() * 8) % 4],
+                       p.empty() ? "the sample" : std::filesystem::path(p).filename().string().c_str());
+    ImGui::SameLine(0, em * 1.5f);
+  }
   if (ui.worker && ui.worker->busy()) {
     const double s = ui.worker->busy_seconds();
-    const char spin[] = "|/-\\";
     ImGui::TextColored(ImVec4(1.0f, 0.8f, 0.3f, 1.0f), "%c computing %.1f s", spin[int(ImGui::GetTime() * 8) % 4], s);
   } else {
     ImGui::TextColored(ImVec4(0.45f, 0.85f, 0.5f, 1.0f), "up to date");
@@ -53,10 +61,7 @@ void draw_menu_bar(AppState& app, Ui& ui, bool* quit) {
     if (ImGui::BeginMenu("Recent", !app.recent_files.empty())) {
       for (const auto& p : app.recent_files)
         if (ImGui::MenuItem(p.c_str())) {
-          InputSettings old = app.input_settings;
-          app.input_settings.kind = InputKind::Image;
-          app.input_settings.image_path = p;
-          if (!load_input(app)) app.input_settings = old;
+          open_image(app, ui, p);
         }
       ImGui::EndMenu();
     }

@@ -322,8 +322,12 @@ int run_gui(const GuiOptions& options) {
   auto worker_owner = std::make_unique<ComputeWorker>();  // stopped before GLFW goes (it posts events)
   ComputeWorker& worker = *worker_owner;
   worker.set_on_done([] { glfwPostEmptyEvent(); });  // wake the event loop: new maps to show
+  auto images_owner = std::make_unique<ImageLoader>();  // the same: posts events
+  ImageLoader& images = *images_owner;
+  images.set_on_done([] { glfwPostEmptyEvent(); });  // wake the event loop: the image is in
   Ui ui;
   ui.worker = &worker;
+  ui.images = &images;
   ui.screenshot_mode = screenshot;
   ui.scale = scale;
   ui.sample_paths = bundled_sample_paths();
@@ -348,14 +352,10 @@ int run_gui(const GuiOptions& options) {
   auto frame = [&](bool wait_for_compute) {
     const auto t0 = Clock::now();
     glfwPollEvents();
-    for (const auto& path : drops.paths) {
-      InputSettings old = app.input_settings;
-      app.input_settings.kind = InputKind::Image;
-      app.input_settings.image_path = path;
-      if (!load_input(app)) app.input_settings = old;
-      else app.message = "Opened " + path;
-    }
+    for (const auto& path : drops.paths) open_image(app, ui, path);  // the last one dropped wins
     drops.paths.clear();
+    if (wait_for_compute) images.wait_idle();
+    if (auto loaded = images.take_result()) accept_loaded_image(app, *loaded);
     if (needs_job(app)) worker.submit(make_job(app));
     if (wait_for_compute) worker.wait_idle();
     if (auto r = worker.take_result()) {
@@ -398,7 +398,7 @@ int run_gui(const GuiOptions& options) {
   // engine needs.
   auto wait_for_events = [&]() {
     if (needs_job(app) || latency_pending || !drops.paths.empty()) return;
-    glfwWaitEventsTimeout(worker.busy() ? 1.0 / 30.0 : 0.5);
+    glfwWaitEventsTimeout(worker.busy() || images.busy() ? 1.0 / 30.0 : 0.5);
   };
 
   int status = 0;
@@ -557,6 +557,7 @@ int run_gui(const GuiOptions& options) {
 
   // Shutdown in reverse.
   worker_owner.reset();  // cancels a running job and joins the thread
+  images_owner.reset();
   ui = Ui{};             // GL textures go before the context
   ImGui_ImplOpenGL3_Shutdown();
   ImGui_ImplGlfw_Shutdown();
