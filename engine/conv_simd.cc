@@ -13,7 +13,8 @@
 //     down with the KH output rows in flight (FlatRollStrip), otherwise (2x2, too many weight
 //     patterns for its accumulators, or on 16 registers RGB 3x3) 4-row blocks (FlatMultiBlock;
 //     2 rows for RGB 6x6 and 7x7 on AVX2). On AVX-512, RGB rows with 2x2 and 4x4..7x7 kernels use
-//     packed lanes (one weight pattern); 3x3 keeps three patterns.
+//     packed lanes (one weight pattern); RGB 3x3 keeps three patterns and runs 6 rows walking
+//     right with its taps made in registers (FlatShiftRun: one load per input vector).
 //   - depthwise otherwise: channels in lanes, several output pixels per block.
 //   - everything else (dense, grouped, transposed): register-blocked direct convolution, PB output
 //     pixels x CB vectors of output channels in accumulators, weights packed per channel tile as
@@ -842,6 +843,134 @@ void FlatRollRunP(const FlatRows& r, int64_t m) {
   HWY_ASSERT(false);  // FlatRollFits() said no
 }
 
+// ------------------------------------------------------------------------------------------------
+// RGB 3x3 on AVX-512: rows of output vectors walking right, taps made in registers. The image
+// filters are memory-bound, and on a Zen 5 core what a streaming kernel pays for is every load
+// of the streamed rows, not the arithmetic: a side test that read each input vector once ran at
+// memcpy speed, reading it three times (the taps kx at +0, +3, +6 floats) 2-2.6x memcpy
+// (tests/bench/RESULTS.md, session 7). So each
+// input row's vectors are loaded once, walking right, and the taps at +3 and +6 floats are made
+// from the vector and the next one with `valignd`. kShiftRows output rows at a time (from two more
+// input rows) share every input vector, the 9 weights of a column's pattern sit in registers, and
+// the rows walk right as sequential streams the hardware prefetchers follow (the rolling kernel's
+// strips walk down instead). Against the rolling kernel it replaces, in one process: 1.13-1.25x
+// faster at 1080p and 4K on one thread, 1.02-1.19x on two. Per output element the sum runs over
+// (ky, kx) in FlatBlock's order from zero, then the bias: the same bits as every other flat kernel
+// (tests/simd_test.cc checks that order bit for bit).
+
+#if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
+
+// Lanes [kShift, kShift + 16) of the pair lo:hi (0 < kShift < 16): one valignd.
+template <int kShift>
+HWY_INLINE VF ShiftAcross(VF lo, VF hi) {
+  return VF{_mm512_castsi512_ps(
+      _mm512_alignr_epi32(_mm512_castps_si512(hi.raw), _mm512_castps_si512(lo.raw), kShift))};
+}
+
+constexpr int kShiftRows = 6;      // 6 rows: 9 weights + 6 sums + 8 input vectors + 3 temporaries
+constexpr int kShiftStep = 3;      // floats between taps kx (RGB, no dilation)
+constexpr int kShiftEdge = 2 * kShiftStep;  // lanes of the next vector the last tap reads
+// Input vectors fetched this far ahead of the column being computed (R + 2 rows, 2 KiB each):
+// 1.06-1.2x faster than none, and 256 floats the same; 1024 floats and fetching the output rows
+// too were not faster (in-process A/B, 1080p and 4K).
+constexpr int kShiftPrefetchFloats = 512;
+
+// Output column V (weight pattern V of 3) at j of R rows. cur[k] holds input row k's vector at j
+// and becomes the one at j + N. kMaskNext: the segment ends at j + N (only kShiftEdge lanes of the
+// next vector are read, as the unshifted taps would).
+template <int R, int V, bool kMaskNext>
+HWY_INLINE void FlatShiftColumn(const FlatRows& r, const float* const* in, float* const* out, int64_t j,
+                                VF (&cur)[R + 2]) {
+  const DF d;
+  const size_t N = hn::Lanes(d);
+  // Locals: vector stores may alias anything, so fields of r would be reloaded after each one.
+  const float* const wpat = r.wpat;
+  const float* const bpat = r.bpat;
+  const Activation act = r.act;
+  VF w[3][3];  // [kx][ky], channels of vector V
+#pragma GCC unroll 3
+  for (int kx = 0; kx < 3; ++kx)
+#pragma GCC unroll 3
+    for (int ky = 0; ky < 3; ++ky) w[kx][ky] = hn::Load(d, wpat + ((kx * 3 + ky) * 3 + V) * N);
+  VF acc[R];
+#pragma GCC unroll 8
+  for (int o = 0; o < R; ++o) acc[o] = hn::Zero(d);
+  // Fully unrolled (R + 2 rows, 3 kernel rows each): the sums stay in registers.
+#pragma GCC unroll 10
+  for (int k = 0; k < R + 2; ++k) {
+    const float* next_p = in[k] + j + N;
+    hwy::Prefetch(next_p + kShiftPrefetchFloats);
+    const VF next = kMaskNext ? hn::MaskedLoad(hn::FirstN(d, kShiftEdge), d, next_p) : hn::LoadU(d, next_p);
+    const VF t0 = cur[k], t1 = ShiftAcross<kShiftStep>(cur[k], next), t2 = ShiftAcross<2 * kShiftStep>(cur[k], next);
+#pragma GCC unroll 3
+    for (int ky = 0; ky < 3; ++ky) {  // output row o = k - ky takes this row through kernel row ky
+      const int o = k - ky;
+      if (o < 0 || o >= R) continue;
+      acc[o] = hn::MulAdd(t0, w[0][ky], acc[o]);
+      acc[o] = hn::MulAdd(t1, w[1][ky], acc[o]);
+      acc[o] = hn::MulAdd(t2, w[2][ky], acc[o]);
+    }
+    cur[k] = next;
+  }
+  const VF bias = hn::Load(d, bpat + V * N);
+#pragma GCC unroll 8
+  for (int o = 0; o < R; ++o) hn::StoreU(Activate(d, hn::Add(acc[o], bias), act), d, out[o] + j);
+}
+
+// Three columns (patterns 0, 1, 2) at j, a multiple of 3; kLast: the segment ends at j + 3N.
+template <int R, bool kLast>
+HWY_INLINE void FlatShiftUnit(const FlatRows& r, const float* const* in, float* const* out, int64_t j,
+                              VF (&cur)[R + 2]) {
+  const int64_t N = static_cast<int64_t>(hn::Lanes(DF()));
+  FlatShiftColumn<R, 0, false>(r, in, out, j, cur);
+  FlatShiftColumn<R, 1, false>(r, in, out, j + N, cur);
+  FlatShiftColumn<R, 2, kLast>(r, in, out, j + 2 * N, cur);
+}
+
+// R output rows from r.rows[row0 .. row0 + R + 1] along the whole segment (r.length >= 3N + kShiftEdge).
+template <int R>
+void FlatShiftBlock(const FlatRows& r, int64_t row0) {
+  const DF d;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d)), unit = 3 * N, L = r.length;
+  const float* in[R + 2];
+  float* out[R];
+  for (int k = 0; k < R + 2; ++k) in[k] = r.rows[row0 + k];
+  for (int o = 0; o < R; ++o) out[o] = r.outs[row0 + o];
+  VF cur[R + 2];
+#pragma GCC unroll 10
+  for (int k = 0; k < R + 2; ++k) cur[k] = hn::LoadU(d, in[k]);
+  int64_t j = 0;
+  // Whole units while the vector after them lies within the row's reach (L + kShiftEdge floats),
+  // then one more whose last column reads only the kShiftEdge lanes it uses of that vector.
+  for (; j + unit + N <= L + kShiftEdge; j += unit) FlatShiftUnit<R, false>(r, in, out, j, cur);
+  if (j + unit <= L) {
+    FlatShiftUnit<R, true>(r, in, out, j, cur);
+    j += unit;
+  }
+  // The rest: a unit ending at L, shifted back over columns already stored (the same bits again).
+  if (j < L) {
+    j = L - unit;
+#pragma GCC unroll 10
+    for (int k = 0; k < R + 2; ++k) cur[k] = hn::LoadU(d, in[k] + j);
+    FlatShiftUnit<R, true>(r, in, out, j, cur);
+  }
+}
+
+// rows: the chunk's rows + 2 input rows, outs: rows output rows (a multiple of 3).
+void FlatShiftRun(const FlatRows& r, int64_t rows) {
+  int64_t q = 0;
+  for (; q + kShiftRows <= rows; q += kShiftRows) FlatShiftBlock<kShiftRows>(r, q);
+  for (; q + 3 <= rows; q += 3) FlatShiftBlock<3>(r, q);
+  HWY_DASSERT(q == rows);
+}
+
+// Whether FlatShiftRun takes these rows: RGB 3x3 without dilation (three weight patterns), rows
+// long enough for one unit.
+bool FlatShiftTakes(int p, const FlatRows& r) {
+  return p == 3 && r.kh == 3 && r.kx_step == kShiftStep && r.length >= 3 * kLanes + kShiftEdge;
+}
+#endif  // AVX-512
+
 // Whether the rolling kernel takes a KH x KH kernel with p patterns (packed_c != 0: one).
 bool FlatRollFits(int64_t kh, int64_t p, int64_t packed_c) {
   return RollTakes(packed_c ? 1 : static_cast<int>(p), static_cast<int>(kh));
@@ -851,6 +980,9 @@ void FlatRollDispatch(int p, int64_t packed_c, const FlatRows& r, int64_t m) {
   if constexpr (kRegs >= 32) {
     if (packed_c == 3) return FlatRollRunP<1, PackedStep(3)>(r, m);
   }
+#if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
+  if (FlatShiftTakes(p, r)) return FlatShiftRun(r, m * r.kh);
+#endif
   switch (p) {
     case 1: return FlatRollRunP<1, kLanes>(r, m);
     case 2: return FlatRollRunP<2, kLanes>(r, m);
@@ -1100,7 +1232,8 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
   const bool multi_shape = flat_direct && sy == 1 && dy == 1 && KH >= 2 && KH <= 7 && KW == KH;
   // RGB rows take the packed layout, except 3x3 on the multi-row path: its three patterns in 2
   // strip groups ran 1.04-1.09x faster on a Zen 5 core (1080p and 4K, 1 and 2 threads) than one
-  // packed pattern in 8 groups (4x4: 1.03x, 5x5..7x7: 1.3-1.7x the other way).
+  // packed pattern in 8 groups (4x4: 1.03x, 5x5..7x7: 1.3-1.7x the other way), and on AVX-512
+  // the rolling kernel's chunks of rows go to FlatShiftRun (see FlatRollDispatch).
   const bool packed_ok = kind == Kind::Flat && PackedChannels(cw) && pattern > 1 && !(multi_shape && KH == 3);
   const bool roll = multi_shape && FlatRollFits(KH, pattern, packed_ok ? cw : 0);
   const int64_t roll_m_cap = std::max<int64_t>(1, kRollChunkRows / KH);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "engine/activation.h"
+#include "engine/border.h"
 #include "engine/conv_simd.h"
 #include "engine/error.h"
 #include "engine/layer.h"
@@ -231,6 +232,89 @@ TEST_CASE("simd: tall image filters (several output rows per block, shifted last
         continue;
       }
       if (!check_case(cs, rng, rnd(rng, 0, 1), pool)) ++failures;
+    }
+  });
+  CHECK(failures == 0);
+}
+
+// The RGB 3x3 filter as the flat kernels promise to sum it: from zero over (ky, kx) in that order
+// with one fused multiply-add each, then the bias. Every flat kernel (one row, 4-row blocks, the
+// rolling strips, AVX-512's shifted taps) keeps this order, which is what makes results the same
+// whichever kernel a row lands in and so whatever the thread count.
+std::vector<float> rgb3x3_fma_chain(const ConvPlan& p, const Layer& l, const std::vector<float>& x,
+                                    const std::vector<float>& k, const std::vector<float>& b) {
+  const int64_t H = p.in_h, W = p.in_w, C = 3;
+  std::vector<float> y(static_cast<size_t>(p.out_h * p.out_w * C));
+  auto value = [&](int64_t iy, int64_t ix, int64_t c) {
+    const int64_t sy = border_source(iy, H, l.border), sx = border_source(ix, W, l.border);
+    if (sy < 0 || sx < 0) return l.border == BorderMode::Constant ? l.border_value : 0.0f;
+    return x[static_cast<size_t>((sy * W + sx) * C + c)];
+  };
+  for (int64_t oy = 0; oy < p.out_h; ++oy)
+    for (int64_t ox = 0; ox < p.out_w; ++ox)
+      for (int64_t c = 0; c < C; ++c) {
+        float acc = 0.0f;
+        for (int64_t ky = 0; ky < 3; ++ky)
+          for (int64_t kx = 0; kx < 3; ++kx)
+            acc = std::fma(value(oy - p.y.pad_before + ky, ox - p.x.pad_before + kx, c),
+                           k[static_cast<size_t>((ky * 3 + kx) * C + c)], acc);
+        y[static_cast<size_t>((oy * p.out_w + ox) * C + c)] = acc + (l.use_bias ? b[static_cast<size_t>(c)] : 0.0f);
+      }
+  return y;
+}
+
+TEST_CASE("simd: RGB 3x3 filters equal the reference, and on FMA targets the fixed sum order bit for bit") {
+  // Widths 1..160 put the shifted-tap kernel (AVX-512, segments of 18+ pixels), the rolling strips
+  // and the one-row kernel on different parts of the rows; heights 1..90 give every band shape.
+  int failures = 0;
+  ThreadPool pool(3);
+  for_each_target([&] {
+    const std::string target = simd_target_name();
+    const bool fma = target == "AVX2" || target == "AVX3" || target == "AVX3_DL";
+    std::mt19937 rng(7007);
+    for (int i = 0; i < 40 && failures < 5; ++i) {
+      Case cs;
+      Layer& l = cs.layer;
+      cs.c = 3;
+      cs.h = rnd(rng, 1, 90);
+      cs.w = rnd(rng, 1, 160);
+      l.groups = l.filters = 3;
+      l.kernel_h = l.kernel_w = 3;
+      l.padding.kind = pick<PaddingKind>(rng, {PaddingKind::Valid, PaddingKind::Same, PaddingKind::Full});
+      l.border = pick<BorderMode>(rng, {BorderMode::Zero, BorderMode::Reflect, BorderMode::Symmetric,
+                                        BorderMode::Replicate, BorderMode::Wrap, BorderMode::Constant});
+      l.border_value = l.border == BorderMode::Constant ? -0.75f : 0.0f;
+      l.use_bias = rnd(rng, 0, 1) != 0;
+      ConvPlan p;
+      try {
+        p = plan_conv(l, 1, cs.h, cs.w, cs.c);
+      } catch (const UserError&) {
+        continue;
+      }
+      const int threads = rnd(rng, 1, 3);
+      std::mt19937 data_rng(rng());
+      if (!check_case(cs, data_rng, threads, pool)) ++failures;
+      if (!fma) continue;
+      std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+      std::vector<float> x(static_cast<size_t>(cs.h * cs.w * 3)), k(27), b(3);
+      for (float& v : x) v = u(rng);
+      for (float& v : k) v = u(rng);
+      for (float& v : b) v = u(rng);
+      std::vector<float> got(static_cast<size_t>(p.out_h * p.out_w * 3), kPoison);
+      ExecContext ctx;
+      ctx.pool = &pool;
+      ctx.threads = threads;
+      simd_conv(p, l, x.data(), k.data(), l.use_bias ? b.data() : nullptr, got.data(), ctx);
+      const std::vector<float> want = rgb3x3_fma_chain(p, l, x, k, b);
+      for (size_t e = 0; e < want.size(); ++e)
+        if (got[e] != want[e]) {
+          char values[80];
+          std::snprintf(values, sizeof values, "got %.9g, the fma chain gives %.9g", got[e], want[e]);
+          MESSAGE("target " << target << ": " << describe(l, cs.h, cs.w, 3) << " threads " << threads
+                            << ": element " << e << " " << values);
+          ++failures;
+          break;
+        }
     }
   });
   CHECK(failures == 0);

@@ -167,9 +167,10 @@ void run_stream(benchmark::State& state, const Workload& wl, int threads) {
   }
 }
 
-// The same copy in the order the rolling 3x3 kernel walks the image (AVX-512, RGB): bands of rows,
-// chunks of 72 rows, strips of 96 floats (its 2 groups of 3 vectors) walking down each chunk, each
-// row fetching its part of the strip two strips on. No arithmetic: what that access order costs.
+// The same copy in the order the rolling 3x3 kernel walked the image until session 7 (AVX-512,
+// RGB; the rolling kernel still walks strips like these for 4x4..7x7): bands of rows, chunks of 72 rows,
+// strips of 96 floats (its 2 groups of 3 vectors) walking down each chunk, each row fetching its
+// part of the strip two strips on. No arithmetic: what that access order costs.
 void run_stream_strips(benchmark::State& state, const Workload& wl, int threads) {
   Data& d = make_data(wl);
   ThreadPool& pool = pool_for(threads);
@@ -366,7 +367,8 @@ void print_summary(const std::vector<Workload>& wls, const std::map<std::string,
         std::printf("| (read input + write output once: %.3f ms; ConvScope / stream = %.2f) | | | | | | | |\n",
                     si->second * 1e3, ms / (si->second * 1e3));
       if (si != med.end() && ss != med.end())
-        std::printf("| (the same copy in the 3x3 kernel's strip order: %.3f ms = %.2f x stream) | | | | | | | |\n",
+        std::printf("| (the same copy in the rolling kernel's strip order, 3x3's until session 7: %.3f ms = "
+                    "%.2f x stream) | | | | | | | |\n",
                     ss->second * 1e3, ss->second / si->second);
     }
   if (wls.size() > 1) {
