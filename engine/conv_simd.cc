@@ -844,19 +844,21 @@ void FlatRollRunP(const FlatRows& r, int64_t m) {
 }
 
 // ------------------------------------------------------------------------------------------------
-// RGB 3x3 on AVX-512: rows of output vectors walking right, taps made in registers. The image
-// filters are memory-bound, and on a Zen 5 core what a streaming kernel pays for is every load
-// of the streamed rows, not the arithmetic: a side test that read each input vector once ran at
-// memcpy speed, reading it three times (the taps kx at +0, +3, +6 floats) 2-2.6x memcpy
-// (tests/bench/RESULTS.md, session 7). So each
-// input row's vectors are loaded once, walking right, and the taps at +3 and +6 floats are made
-// from the vector and the next one with `valignd`. kShiftRows output rows at a time (from two more
-// input rows) share every input vector, the 9 weights of a column's pattern sit in registers, and
-// the rows walk right as sequential streams the hardware prefetchers follow (the rolling kernel's
-// strips walk down instead). Against the rolling kernel it replaces, in one process: 1.13-1.25x
-// faster at 1080p and 4K on one thread, 1.02-1.19x on two. Per output element the sum runs over
-// (ky, kx) in FlatBlock's order from zero, then the bias: the same bits as every other flat kernel
-// (tests/simd_test.cc checks that order bit for bit).
+// 3x3 filters of RGB and one-channel images on AVX-512: rows of output vectors walking right, taps
+// made in registers. The image filters are memory-bound, and on a Zen 5 core what a streaming
+// kernel pays for is every load of the streamed rows, not the arithmetic: a side test that read
+// each input vector once ran at memcpy speed, reading it three times (the taps kx at +0, +3, +6
+// floats) 2-2.6x memcpy (tests/bench/RESULTS.md, session 7). So each input row's vectors are
+// loaded once, walking right, and the taps at +kStep and +2 kStep floats are made from the vector
+// and the next one with `valignd`. kShiftRows output rows at a time (from two more input rows)
+// share every input vector, the 9 weights of a column's pattern sit in registers, and the rows walk
+// right as sequential streams the hardware prefetchers follow (the rolling kernel's strips walk
+// down instead). Against the rolling kernel it replaces (in-process A/B, Zen 5, three sets), RGB:
+// 1080p 1.05-1.22x faster on one thread and 0.99-1.05x on two, 4K 1.13-1.22x and 1.14-1.15x; one
+// channel: 4K 1.10-1.11x / 1.02-1.14x, 1080p (which stays in the L3) 0.91-1.06x, 512x512
+// 1.32-1.38x. Per output element the sum runs over (ky, kx) in FlatBlock's order from zero, then
+// the bias: the same bits as every other flat kernel (tests/simd_test.cc checks that order bit
+// for bit).
 
 #if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
 
@@ -867,31 +869,34 @@ HWY_INLINE VF ShiftAcross(VF lo, VF hi) {
       _mm512_alignr_epi32(_mm512_castps_si512(hi.raw), _mm512_castps_si512(lo.raw), kShift))};
 }
 
-constexpr int kShiftRows = 6;      // 6 rows: 9 weights + 6 sums + 8 input vectors + 3 temporaries
-constexpr int kShiftStep = 3;      // floats between taps kx (RGB, no dilation)
-constexpr int kShiftEdge = 2 * kShiftStep;  // lanes of the next vector the last tap reads
+constexpr int kShiftRows = 6;  // 6 rows: 9 weights + 6 sums + 8 input vectors + 3 temporaries
 // Input vectors fetched this far ahead of the column being computed (R + 2 rows, 2 KiB each):
 // 1.06-1.2x faster than none, and 256 floats the same; 1024 floats and fetching the output rows
-// too were not faster (in-process A/B, 1080p and 4K).
+// too were not faster (in-process A/B, RGB 1080p and 4K).
 constexpr int kShiftPrefetchFloats = 512;
 
-// Output column V (weight pattern V of 3) at j of R rows. cur[k] holds input row k's vector at j
-// and becomes the one at j + N. kMaskNext: the segment ends at j + N (only kShiftEdge lanes of the
-// next vector are read, as the unshifted taps would).
-template <int R, int V, bool kMaskNext>
-HWY_INLINE void FlatShiftColumn(const FlatRows& r, const float* const* in, float* const* out, int64_t j,
-                                VF (&cur)[R + 2]) {
+// Output column V (weight pattern V of P) at j of R rows; taps kStep floats apart. cur[k] holds
+// input row k's vector at j and becomes the one at j + N. kMaskNext: the segment ends at j + N
+// (only the 2 kStep lanes the taps use of the next vector are read, as the unshifted taps would).
+// The 9 weights [kx][ky] of pattern V of P.
+template <int P, int V>
+HWY_INLINE void LoadShiftWeights(const float* wpat, VF (&w)[3][3]) {
   const DF d;
   const size_t N = hn::Lanes(d);
-  // Locals: vector stores may alias anything, so fields of r would be reloaded after each one.
-  const float* const wpat = r.wpat;
-  const float* const bpat = r.bpat;
-  const Activation act = r.act;
-  VF w[3][3];  // [kx][ky], channels of vector V
 #pragma GCC unroll 3
   for (int kx = 0; kx < 3; ++kx)
 #pragma GCC unroll 3
-    for (int ky = 0; ky < 3; ++ky) w[kx][ky] = hn::Load(d, wpat + ((kx * 3 + ky) * 3 + V) * N);
+    for (int ky = 0; ky < 3; ++ky) w[kx][ky] = hn::Load(d, wpat + ((kx * 3 + ky) * P + V) * N);
+}
+
+template <int R, int P, int kStep, int V, bool kMaskNext>
+HWY_INLINE void FlatShiftColumn(const FlatRows& r, const float* const* in, float* const* out, int64_t j,
+                                const VF (&w)[3][3], VF (&cur)[R + 2]) {
+  const DF d;
+  const size_t N = hn::Lanes(d);
+  // Locals: vector stores may alias anything, so fields of r would be reloaded after each one.
+  const float* const bpat = r.bpat;
+  const Activation act = r.act;
   VF acc[R];
 #pragma GCC unroll 8
   for (int o = 0; o < R; ++o) acc[o] = hn::Zero(d);
@@ -900,8 +905,8 @@ HWY_INLINE void FlatShiftColumn(const FlatRows& r, const float* const* in, float
   for (int k = 0; k < R + 2; ++k) {
     const float* next_p = in[k] + j + N;
     hwy::Prefetch(next_p + kShiftPrefetchFloats);
-    const VF next = kMaskNext ? hn::MaskedLoad(hn::FirstN(d, kShiftEdge), d, next_p) : hn::LoadU(d, next_p);
-    const VF t0 = cur[k], t1 = ShiftAcross<kShiftStep>(cur[k], next), t2 = ShiftAcross<2 * kShiftStep>(cur[k], next);
+    const VF next = kMaskNext ? hn::MaskedLoad(hn::FirstN(d, 2 * kStep), d, next_p) : hn::LoadU(d, next_p);
+    const VF t0 = cur[k], t1 = ShiftAcross<kStep>(cur[k], next), t2 = ShiftAcross<2 * kStep>(cur[k], next);
 #pragma GCC unroll 3
     for (int ky = 0; ky < 3; ++ky) {  // output row o = k - ky takes this row through kernel row ky
       const int o = k - ky;
@@ -917,34 +922,49 @@ HWY_INLINE void FlatShiftColumn(const FlatRows& r, const float* const* in, float
   for (int o = 0; o < R; ++o) hn::StoreU(Activate(d, hn::Add(acc[o], bias), act), d, out[o] + j);
 }
 
-// Three columns (patterns 0, 1, 2) at j, a multiple of 3; kLast: the segment ends at j + 3N.
-template <int R, bool kLast>
+// P columns (patterns 0 .. P - 1) at j, a multiple of the channel count; kLast: the segment ends
+// at j + P N. One pattern: its weights `w1` stay in registers along the row; three: each
+// column loads its pattern's (27 weights and the sums do not fit the registers together).
+template <int R, int P, int kStep, bool kLast>
 HWY_INLINE void FlatShiftUnit(const FlatRows& r, const float* const* in, float* const* out, int64_t j,
-                              VF (&cur)[R + 2]) {
+                              const VF (&w1)[3][3], VF (&cur)[R + 2]) {
   const int64_t N = static_cast<int64_t>(hn::Lanes(DF()));
-  FlatShiftColumn<R, 0, false>(r, in, out, j, cur);
-  FlatShiftColumn<R, 1, false>(r, in, out, j + N, cur);
-  FlatShiftColumn<R, 2, kLast>(r, in, out, j + 2 * N, cur);
+  if constexpr (P == 1) {
+    FlatShiftColumn<R, P, kStep, 0, kLast>(r, in, out, j, w1, cur);
+  } else {
+    static_assert(P == 3, "one or three patterns");
+    const float* const wpat = r.wpat;
+    VF w[3][3];
+    LoadShiftWeights<P, 0>(wpat, w);
+    FlatShiftColumn<R, P, kStep, 0, false>(r, in, out, j, w, cur);
+    LoadShiftWeights<P, 1>(wpat, w);
+    FlatShiftColumn<R, P, kStep, 1, false>(r, in, out, j + N, w, cur);
+    LoadShiftWeights<P, 2>(wpat, w);
+    FlatShiftColumn<R, P, kStep, 2, kLast>(r, in, out, j + 2 * N, w, cur);
+  }
 }
 
-// R output rows from r.rows[row0 .. row0 + R + 1] along the whole segment (r.length >= 3N + kShiftEdge).
-template <int R>
+// R output rows from r.rows[row0 .. row0 + R + 1] along the whole segment
+// (r.length >= P N + 2 kStep).
+template <int R, int P, int kStep>
 void FlatShiftBlock(const FlatRows& r, int64_t row0) {
   const DF d;
-  const int64_t N = static_cast<int64_t>(hn::Lanes(d)), unit = 3 * N, L = r.length;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d)), unit = P * N, L = r.length;
   const float* in[R + 2];
   float* out[R];
   for (int k = 0; k < R + 2; ++k) in[k] = r.rows[row0 + k];
   for (int o = 0; o < R; ++o) out[o] = r.outs[row0 + o];
+  VF w1[3][3];  // one pattern: loaded once for the row
+  if constexpr (P == 1) LoadShiftWeights<1, 0>(r.wpat, w1);
   VF cur[R + 2];
 #pragma GCC unroll 10
   for (int k = 0; k < R + 2; ++k) cur[k] = hn::LoadU(d, in[k]);
   int64_t j = 0;
-  // Whole units while the vector after them lies within the row's reach (L + kShiftEdge floats),
-  // then one more whose last column reads only the kShiftEdge lanes it uses of that vector.
-  for (; j + unit + N <= L + kShiftEdge; j += unit) FlatShiftUnit<R, false>(r, in, out, j, cur);
+  // Whole units while the vector after them lies within the row's reach (L + 2 kStep floats),
+  // then one more whose last column reads only the lanes it uses of that vector.
+  for (; j + unit + N <= L + 2 * kStep; j += unit) FlatShiftUnit<R, P, kStep, false>(r, in, out, j, w1, cur);
   if (j + unit <= L) {
-    FlatShiftUnit<R, true>(r, in, out, j, cur);
+    FlatShiftUnit<R, P, kStep, true>(r, in, out, j, w1, cur);
     j += unit;
   }
   // The rest: a unit ending at L, shifted back over columns already stored (the same bits again).
@@ -952,22 +972,33 @@ void FlatShiftBlock(const FlatRows& r, int64_t row0) {
     j = L - unit;
 #pragma GCC unroll 10
     for (int k = 0; k < R + 2; ++k) cur[k] = hn::LoadU(d, in[k] + j);
-    FlatShiftUnit<R, true>(r, in, out, j, cur);
+    FlatShiftUnit<R, P, kStep, true>(r, in, out, j, w1, cur);
   }
 }
 
 // rows: the chunk's rows + 2 input rows, outs: rows output rows (a multiple of 3).
+template <int P, int kStep>
 void FlatShiftRun(const FlatRows& r, int64_t rows) {
   int64_t q = 0;
-  for (; q + kShiftRows <= rows; q += kShiftRows) FlatShiftBlock<kShiftRows>(r, q);
-  for (; q + 3 <= rows; q += 3) FlatShiftBlock<3>(r, q);
+  for (; q + kShiftRows <= rows; q += kShiftRows) FlatShiftBlock<kShiftRows, P, kStep>(r, q);
+  for (; q + 3 <= rows; q += 3) FlatShiftBlock<3, P, kStep>(r, q);
   HWY_DASSERT(q == rows);
 }
 
-// Whether FlatShiftRun takes these rows: RGB 3x3 without dilation (three weight patterns), rows
-// long enough for one unit.
-bool FlatShiftTakes(int p, const FlatRows& r) {
-  return p == 3 && r.kh == 3 && r.kx_step == kShiftStep && r.length >= 3 * kLanes + kShiftEdge;
+// Runs the rolling kernel's chunk (m * 3 rows) through FlatShiftRun when it takes it: 3x3 without
+// dilation on RGB (three weight patterns, taps 3 floats apart) or one channel (one pattern, taps
+// 1 apart), rows long enough for one unit.
+bool FlatShiftDispatch(int p, const FlatRows& r, int64_t m) {
+  if (r.kh != 3) return false;
+  if (p == 3 && r.kx_step == 3 && r.length >= 3 * kLanes + 6) {
+    FlatShiftRun<3, 3>(r, m * 3);
+    return true;
+  }
+  if (p == 1 && r.kx_step == 1 && r.length >= kLanes + 2) {
+    FlatShiftRun<1, 1>(r, m * 3);
+    return true;
+  }
+  return false;
 }
 #endif  // AVX-512
 
@@ -981,7 +1012,7 @@ void FlatRollDispatch(int p, int64_t packed_c, const FlatRows& r, int64_t m) {
     if (packed_c == 3) return FlatRollRunP<1, PackedStep(3)>(r, m);
   }
 #if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
-  if (FlatShiftTakes(p, r)) return FlatShiftRun(r, m * r.kh);
+  if (FlatShiftDispatch(p, r, m)) return;
 #endif
   switch (p) {
     case 1: return FlatRollRunP<1, kLanes>(r, m);

@@ -237,13 +237,13 @@ TEST_CASE("simd: tall image filters (several output rows per block, shifted last
   CHECK(failures == 0);
 }
 
-// The RGB 3x3 filter as the flat kernels promise to sum it: from zero over (ky, kx) in that order
-// with one fused multiply-add each, then the bias. Every flat kernel (one row, 4-row blocks, the
-// rolling strips, AVX-512's shifted taps) keeps this order, which is what makes results the same
-// whichever kernel a row lands in and so whatever the thread count.
-std::vector<float> rgb3x3_fma_chain(const ConvPlan& p, const Layer& l, const std::vector<float>& x,
-                                    const std::vector<float>& k, const std::vector<float>& b) {
-  const int64_t H = p.in_h, W = p.in_w, C = 3;
+// A 3x3 image filter (one kernel per channel) as the flat kernels promise to sum it: from zero
+// over (ky, kx) in that order with one fused multiply-add each, then the bias. Every flat kernel
+// (one row, 4-row blocks, the rolling strips, AVX-512's shifted taps) keeps this order, which is
+// what makes results the same whichever kernel a row lands in and so whatever the thread count.
+std::vector<float> filter3x3_fma_chain(const ConvPlan& p, const Layer& l, const std::vector<float>& x,
+                                       const std::vector<float>& k, const std::vector<float>& b) {
+  const int64_t H = p.in_h, W = p.in_w, C = p.in_c;
   std::vector<float> y(static_cast<size_t>(p.out_h * p.out_w * C));
   auto value = [&](int64_t iy, int64_t ix, int64_t c) {
     const int64_t sy = border_source(iy, H, l.border), sx = border_source(ix, W, l.border);
@@ -263,22 +263,23 @@ std::vector<float> rgb3x3_fma_chain(const ConvPlan& p, const Layer& l, const std
   return y;
 }
 
-TEST_CASE("simd: RGB 3x3 filters equal the reference, and on FMA targets the fixed sum order bit for bit") {
-  // Widths 1..160 put the shifted-tap kernel (AVX-512, segments of 18+ pixels), the rolling strips
-  // and the one-row kernel on different parts of the rows; heights 1..90 give every band shape.
+TEST_CASE("simd: RGB and one-channel 3x3 filters equal the reference, and on FMA targets the fixed sum order bit for bit") {
+  // Widths 1..160 put the shifted-tap kernel (AVX-512, segments of 18+ RGB or 18+ one-channel
+  // pixels), the rolling strips and the one-row kernel on different parts of the rows; heights
+  // 1..90 give every band shape.
   int failures = 0;
   ThreadPool pool(3);
   for_each_target([&] {
     const std::string target = simd_target_name();
     const bool fma = target == "AVX2" || target == "AVX3" || target == "AVX3_DL";
     std::mt19937 rng(7007);
-    for (int i = 0; i < 40 && failures < 5; ++i) {
+    for (int i = 0; i < 60 && failures < 5; ++i) {
       Case cs;
       Layer& l = cs.layer;
-      cs.c = 3;
+      cs.c = rnd(rng, 0, 2) ? 3 : 1;
       cs.h = rnd(rng, 1, 90);
       cs.w = rnd(rng, 1, 160);
-      l.groups = l.filters = 3;
+      l.groups = l.filters = static_cast<int>(cs.c);
       l.kernel_h = l.kernel_w = 3;
       l.padding.kind = pick<PaddingKind>(rng, {PaddingKind::Valid, PaddingKind::Same, PaddingKind::Full});
       l.border = pick<BorderMode>(rng, {BorderMode::Zero, BorderMode::Reflect, BorderMode::Symmetric,
@@ -296,21 +297,22 @@ TEST_CASE("simd: RGB 3x3 filters equal the reference, and on FMA targets the fix
       if (!check_case(cs, data_rng, threads, pool)) ++failures;
       if (!fma) continue;
       std::uniform_real_distribution<float> u(-1.0f, 1.0f);
-      std::vector<float> x(static_cast<size_t>(cs.h * cs.w * 3)), k(27), b(3);
+      std::vector<float> x(static_cast<size_t>(cs.h * cs.w * cs.c)), k(static_cast<size_t>(9 * cs.c)),
+          b(static_cast<size_t>(cs.c));
       for (float& v : x) v = u(rng);
       for (float& v : k) v = u(rng);
       for (float& v : b) v = u(rng);
-      std::vector<float> got(static_cast<size_t>(p.out_h * p.out_w * 3), kPoison);
+      std::vector<float> got(static_cast<size_t>(p.out_h * p.out_w * cs.c), kPoison);
       ExecContext ctx;
       ctx.pool = &pool;
       ctx.threads = threads;
       simd_conv(p, l, x.data(), k.data(), l.use_bias ? b.data() : nullptr, got.data(), ctx);
-      const std::vector<float> want = rgb3x3_fma_chain(p, l, x, k, b);
+      const std::vector<float> want = filter3x3_fma_chain(p, l, x, k, b);
       for (size_t e = 0; e < want.size(); ++e)
         if (got[e] != want[e]) {
           char values[80];
           std::snprintf(values, sizeof values, "got %.9g, the fma chain gives %.9g", got[e], want[e]);
-          MESSAGE("target " << target << ": " << describe(l, cs.h, cs.w, 3) << " threads " << threads
+          MESSAGE("target " << target << ": " << describe(l, cs.h, cs.w, cs.c) << " threads " << threads
                             << ": element " << e << " " << values);
           ++failures;
           break;
