@@ -875,9 +875,6 @@ constexpr int kShiftRows = 6;  // 6 rows: 9 weights + 6 sums + 8 input vectors +
 // too were not faster (in-process A/B, RGB 1080p and 4K).
 constexpr int kShiftPrefetchFloats = 512;
 
-// Output column V (weight pattern V of P) at j of R rows; taps kStep floats apart. cur[k] holds
-// input row k's vector at j and becomes the one at j + N. kMaskNext: the segment ends at j + N
-// (only the 2 kStep lanes the taps use of the next vector are read, as the unshifted taps would).
 // The 9 weights [kx][ky] of pattern V of P.
 template <int P, int V>
 HWY_INLINE void LoadShiftWeights(const float* wpat, VF (&w)[3][3]) {
@@ -889,6 +886,9 @@ HWY_INLINE void LoadShiftWeights(const float* wpat, VF (&w)[3][3]) {
     for (int ky = 0; ky < 3; ++ky) w[kx][ky] = hn::Load(d, wpat + ((kx * 3 + ky) * P + V) * N);
 }
 
+// Output column V (weight pattern V of P) at j of R rows; taps kStep floats apart. cur[k] holds
+// input row k's vector at j and becomes the one at j + N. kMaskNext: the segment ends at j + N
+// (only the 2 kStep lanes the taps use of the next vector are read, as the unshifted taps would).
 template <int R, int P, int kStep, int V, bool kMaskNext>
 HWY_INLINE void FlatShiftColumn(const FlatRows& r, const float* const* in, float* const* out, int64_t j,
                                 const VF (&w)[3][3], VF (&cur)[R + 2]) {
