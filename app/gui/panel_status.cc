@@ -11,16 +11,17 @@ namespace convscope {
 void draw_status_bar(AppState& app, Ui& ui) {
   const float em = ImGui::GetFontSize();
   const char spin[] = "|/-\\";
+  const char tick = spin[int(ImGui::GetTime() * 8) % 4];
+  const bool computing = ui.worker && ui.worker->busy();
   if (input_loading(app)) {
     const std::string& p = app.input_settings.image_path;
-    ImGui::TextColored(ImVec4(1.0f, 0.8f, 0.3f, 1.0f), "%c opening %s", spin[int(ImGui::GetTime() * 8) % 4],
-                       p.empty() ? "the sample" : std::filesystem::path(p).filename().string().c_str());
-    ImGui::SameLine(0, em * 1.5f);
+    const std::string name = std::filesystem::path(p.empty() ? default_image_path() : p).filename().string();
+    ImGui::TextColored(ImVec4(1.0f, 0.8f, 0.3f, 1.0f), "%c opening %s", tick, name.c_str());
+    if (computing) ImGui::SameLine(0, em * 1.5f);
   }
-  if (ui.worker && ui.worker->busy()) {
-    const double s = ui.worker->busy_seconds();
-    ImGui::TextColored(ImVec4(1.0f, 0.8f, 0.3f, 1.0f), "%c computing %.1f s", spin[int(ImGui::GetTime() * 8) % 4], s);
-  } else {
+  if (computing) {
+    ImGui::TextColored(ImVec4(1.0f, 0.8f, 0.3f, 1.0f), "%c computing %.1f s", tick, ui.worker->busy_seconds());
+  } else if (!input_loading(app)) {
     ImGui::TextColored(ImVec4(0.45f, 0.85f, 0.5f, 1.0f), "up to date");
   }
   ImGui::SameLine(0, em * 1.5f);
