@@ -20,7 +20,7 @@ enum class PromptKind { None, OpenImage, SaveMap, SaveAllMaps, SaveFiltered, Sav
 
 struct Ui {
   ComputeWorker* worker = nullptr;
-  ImageLoader* images = nullptr;  // decodes opened images off the UI thread
+  ImageLoader* images = nullptr;  // decodes opened images off the UI thread (required)
   bool screenshot_mode = false;
   float scale = 1.0f;  // monitor content scale
   ImFont* mono = nullptr;
@@ -80,8 +80,8 @@ void update_input_texture(AppState& app, Ui& ui);
 // Sync map/filtered textures with app.result.
 void update_result_textures(AppState& app, Ui& ui);
 void perform_prompt(AppState& app, Ui& ui);  // the modal that asks for a path, then does the action
-// Opens the image at `path` / reloads the input after a change of its settings: through the
-// ImageLoader (off the UI thread) when the app has one, else at once.
+// Opens the image at `path` / reloads the input after a change of its settings, through
+// ui.images (decoded off the UI thread; the result arrives in a later frame).
 void open_image(AppState& app, Ui& ui, const std::string& path);
 void reload_input(AppState& app, Ui& ui);
 

@@ -109,19 +109,9 @@ void update_result_textures(AppState& app, Ui& ui) {
   ui.input_picture_tex.update(r.input_picture, &r.input_picture);
 }
 
-void open_image(AppState& app, Ui& ui, const std::string& path) {
-  if (ui.images) return request_image(app, *ui.images, path);
-  InputSettings old = app.input_settings;
-  app.input_settings.kind = InputKind::Image;
-  app.input_settings.image_path = path;
-  if (load_input(app)) app.error.clear();
-  else app.input_settings = old;  // the previous input stays
-}
+void open_image(AppState& app, Ui& ui, const std::string& path) { request_image(app, *ui.images, path); }
 
-void reload_input(AppState& app, Ui& ui) {
-  if (ui.images) return request_input(app, *ui.images);
-  if (!load_input(app)) app.input_settings = app.input_shown;
-}
+void reload_input(AppState& app, Ui& ui) { request_input(app, *ui.images); }
 
 void perform_prompt(AppState& app, Ui& ui) {
   static const char* kTitle = "Choose a file###prompt";
