@@ -337,8 +337,9 @@ void register_all(const std::vector<Workload>& wls) {
 }
 
 void print_summary(const std::vector<Workload>& wls, const std::map<std::string, double>& med) {
-  std::printf("\nConvScope target: %s. Medians of 5 repetitions. ratio = baseline time / ConvScope time "
-              "(> 1: ConvScope is faster).\n\n",
+  std::printf("\nConvScope target: %s. Medians of 5 repetitions (interleaved at random with the other "
+              "benchmarks' unless --benchmark_enable_random_interleaving=false). ratio = baseline time / "
+              "ConvScope time (> 1: ConvScope is faster).\n\n",
               simd_target_name());
   std::printf("| workload | thr | ConvScope ms | GFLOP/s | baseline | baseline ms | baseline GFLOP/s | ratio |\n");
   std::printf("|---|---|---|---|---|---|---|---|\n");
@@ -397,7 +398,17 @@ bool restrict_target() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
+  // Every benchmark's repetitions run interleaved at random with the others' (unless the command
+  // line says otherwise): ConvScope's and its baseline's then spread over the same minutes, and
+  // the machine's drift (30-50% between minutes on the shared machines) moves both medians alike.
+  std::vector<char*> args(argv, argv + argc);
+  static char interleave[] = "--benchmark_enable_random_interleaving=true";
+  const bool said = std::any_of(args.begin() + 1, args.end(), [](const char* a) {
+    return std::strncmp(a, "--benchmark_enable_random_interleaving", 38) == 0;
+  });
+  if (!said) args.insert(args.begin() + 1, interleave);
+  int count = static_cast<int>(args.size());
+  benchmark::Initialize(&count, args.data());
   if (!restrict_target()) return 2;
   const std::vector<Workload> wls = workloads();
   register_all(wls);
