@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -498,6 +499,95 @@ TEST_CASE("image loader: images open off the UI thread, failed and stale loads l
   CHECK_FALSE(accept_loaded_image(app, *loaded));
   CHECK(app.input_settings.kind == InputKind::Grid);
   CHECK(app.input_name.find("grid") != std::string::npos);
+}
+
+TEST_CASE("session: File > Load setup decodes its image off the UI thread, a bad image or a newer open leaves the app") {
+  AppState app;
+  init_default_state(app);
+  const std::string images = std::string(CONVSCOPE_ASSETS_DIR) + "/images/";
+  const std::string dir = tmp_dir("session_async");
+  // A setup on another image with another layer.
+  AppState saved = app;
+  saved.input_settings.image_path = images + "astronaut.png";
+  saved.layer.filters = 5;
+  mark_changed(saved, Change::Layer);
+  const std::string path = dir + "/astronaut.json";
+  save_session(saved, path);
+  ImageLoader loader;
+  std::optional<PendingSession> pending;
+
+  // Nothing changes until the image is in; then the whole setup applies.
+  const std::string before = session_to_json(app).dump();
+  const uint64_t version = app.compute_version;
+  request_session(app, loader, pending, path);
+  REQUIRE(pending);
+  CHECK(input_loading(app));
+  const uint64_t asked = app.input_requests;
+  CHECK(session_to_json(app).dump() == before);
+  loader.wait_idle();
+  auto loaded = loader.take_result();
+  REQUIRE(loaded);
+  CHECK(accept_session_image(app, pending, *loaded));
+  CHECK_FALSE(pending);
+  CHECK_FALSE(input_loading(app));
+  CHECK(app.layer.filters == 5);
+  CHECK(app.input_name == "astronaut.png");
+  CHECK(app.input == loaded->image);
+  CHECK(app.compute_version > version);
+  CHECK(app.input_requests == asked);  // request ids keep counting up (a stale id never matches)
+  CHECK(app.message == "Loaded " + path);
+  CHECK(app.error.empty());
+  CHECK_FALSE(accept_session_image(app, pending, *loaded));  // answered: no longer pending
+  CHECK_FALSE(accept_loaded_image(app, *loaded));            // and stale as a plain image
+
+  // A setup whose image is gone: one line naming the setup and the image; the app stays.
+  saved.input_settings.image_path = dir + "/gone.png";
+  const std::string gone = dir + "/gone.json";
+  save_session(saved, gone);
+  app.layer.filters = 3;
+  mark_changed(app, Change::Layer);
+  const std::string kept = session_to_json(app).dump();
+  request_session(app, loader, pending, gone);
+  loader.wait_idle();
+  loaded = loader.take_result();
+  REQUIRE(loaded);
+  CHECK(accept_session_image(app, pending, *loaded));
+  CHECK(session_to_json(app).dump() == kept);
+  CHECK_FALSE(input_loading(app));
+  CHECK(app.error.find("gone.json") != std::string::npos);
+  CHECK(app.error.find("gone.png") != std::string::npos);
+  CHECK(app.error.find('\n') == std::string::npos);
+
+  // An image opened while the setup loads wins: the setup is dropped, and said so.
+  request_session(app, loader, pending, path);
+  request_image(app, loader, images + "coffee.png");
+  drop_stale_session(app, pending);
+  CHECK_FALSE(pending);
+  CHECK(app.message.find("not applied") != std::string::npos);
+  loader.wait_idle();
+  loaded = loader.take_result();
+  REQUIRE(loaded);
+  CHECK_FALSE(accept_session_image(app, pending, *loaded));
+  CHECK(accept_loaded_image(app, *loaded));
+  CHECK(app.input_name == "coffee.png");
+  CHECK(app.layer.filters == 3);
+
+  // A malformed setup is refused at once; a grid setup applies at once.
+  const std::string bad = dir + "/bad.json";
+  { std::ofstream(bad) << R"({"layer": {"padding": "sideways"}})"; }
+  const std::string now = session_to_json(app).dump();
+  CHECK_THROWS_AS(request_session(app, loader, pending, bad), UserError);
+  CHECK_FALSE(pending);
+  CHECK_FALSE(input_loading(app));
+  CHECK(session_to_json(app).dump() == now);
+  saved.input_settings.kind = InputKind::Grid;
+  const std::string grid = dir + "/grid.json";
+  save_session(saved, grid);
+  request_session(app, loader, pending, grid);
+  CHECK_FALSE(pending);
+  CHECK(app.input_settings.kind == InputKind::Grid);
+  CHECK(app.layer.filters == 5);
+  CHECK(app.message == "Loaded " + grid);
 }
 
 TEST_CASE("grids: patterns and editing a cell") {

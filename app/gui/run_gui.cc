@@ -355,7 +355,9 @@ int run_gui(const GuiOptions& options) {
     for (const auto& path : drops.paths) open_image(app, ui, path);  // the last one dropped wins
     drops.paths.clear();
     if (wait_for_compute) images.wait_idle();
-    if (auto loaded = images.take_result()) accept_loaded_image(app, *loaded);
+    drop_stale_session(app, ui.session);
+    if (auto loaded = images.take_result())
+      if (!accept_session_image(app, ui.session, *loaded)) accept_loaded_image(app, *loaded);
     if (needs_job(app)) worker.submit(make_job(app));
     if (wait_for_compute) worker.wait_idle();
     if (auto r = worker.take_result()) {

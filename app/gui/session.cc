@@ -131,8 +131,9 @@ json session_to_json(const AppState& app) {
   return j;
 }
 
-void session_from_json(AppState& app, const json& j) {
-  AppState next = app;  // build the new state aside; `app` changes only on success
+PendingSession read_session_json(const AppState& app, const json& j) {
+  PendingSession pending{"", app, j};
+  AppState& next = pending.next;  // built aside; `app` changes only when the setup is applied
   next.result.reset();
   try {
     if (!j.is_object()) throw UserError("the setup is not a JSON object");
@@ -225,19 +226,27 @@ void session_from_json(AppState& app, const json& j) {
   } catch (const std::exception& e) {
     throw UserError(std::string("malformed setup: ") + e.what());
   }
-  next.error.clear();
-  if (!load_input(next)) throw UserError(next.error);
+  return pending;
+}
+
+void apply_session(AppState& app, PendingSession&& pending) {
+  AppState& next = pending.next;
+  const json& j = pending.j;
   if (!next.plan_valid) throw UserError("the setup's layer is impossible for its input: " + next.plan_error);
   if (next.bias.size() != size_t(next.layer.filters) && next.kernel_settings.bias_edited)
     next.bias.resize(size_t(next.layer.filters), 0.0f);
   mark_changed(next, Change::Layer);
-  // Keep the worker's bookkeeping monotonic: a new job must follow.
+  // Keep the worker's bookkeeping monotonic (the app may have moved on while the image loaded): a
+  // new job must follow, and image requests keep counting up.
   next.compute_version = app.compute_version + 1;
   next.view_version = app.view_version + 1;
   next.submitted_compute = app.submitted_compute;
   next.submitted_view = app.submitted_view;
   next.next_job_id = app.next_job_id;
+  next.input_requests = std::max(next.input_requests, app.input_requests);
+  next.input_pending = 0;
   next.result = app.result;  // keep showing the last picture until the new one arrives
+  next.message.clear();
   // A setup from another version: load what we understand, say what was ignored.
   std::vector<std::string> ignored;
   unknown_keys(j, session_to_json(next), "", ignored);
@@ -255,18 +264,98 @@ void session_from_json(AppState& app, const json& j) {
   app = std::move(next);
 }
 
+void session_from_json(AppState& app, const json& j) {
+  PendingSession pending = read_session_json(app, j);
+  pending.next.error.clear();
+  if (!load_input(pending.next)) throw UserError(pending.next.error);
+  apply_session(app, std::move(pending));
+}
+
 void save_session(const AppState& app, const std::string& path) {
   write_file_atomically(path, session_to_json(app).dump(1) + "\n");
 }
 
-void load_session(AppState& app, const std::string& path) {
+namespace {
+
+// The setup file, read and checked (throws UserError naming the file).
+PendingSession read_session(const AppState& app, const std::string& path) {
   const std::string text = read_file(path, size_t(64) << 20);
   const json j = parse_json_text(text, "setup " + path);
   try {
-    session_from_json(app, j);
+    PendingSession pending = read_session_json(app, j);
+    pending.path = path;
+    return pending;
   } catch (const UserError& e) {
     throw UserError("setup " + path + ": " + e.what());
   }
+}
+
+// Applies a setup whose input is loaded (errors name the file).
+void apply_session_file(AppState& app, PendingSession&& pending) {
+  const std::string path = pending.path;
+  try {
+    apply_session(app, std::move(pending));
+  } catch (const UserError& e) {
+    throw UserError("setup " + path + ": " + e.what());
+  }
+}
+
+// After File > Load setup: the status line names the file (and what the setup ignored).
+void announce_session(AppState& app, const std::string& path) {
+  app.error.clear();
+  app.message = app.message.empty() ? "Loaded " + path : "Loaded " + path + " (" + app.message + ")";
+}
+
+}  // namespace
+
+void load_session(AppState& app, const std::string& path) {
+  PendingSession pending = read_session(app, path);
+  pending.next.error.clear();
+  if (!load_input(pending.next)) throw UserError("setup " + path + ": " + pending.next.error);
+  apply_session_file(app, std::move(pending));
+}
+
+void request_session(AppState& app, ImageLoader& loader, std::optional<PendingSession>& pending, const std::string& path) {
+  PendingSession next = read_session(app, path);
+  if (next.next.input_settings.kind == InputKind::Grid) {  // nothing to decode
+    pending.reset();
+    next.next.error.clear();
+    if (!load_input(next.next)) throw UserError("setup " + path + ": " + next.next.error);
+    apply_session_file(app, std::move(next));
+    return announce_session(app, path);
+  }
+  request_input(next.next, loader);
+  // The app waits for this image now: an image asked for before is stale, one asked for after
+  // makes this setup stale (see accept_session_image).
+  app.input_requests = next.next.input_requests;
+  app.input_pending = next.next.input_pending;
+  pending = std::move(next);
+}
+
+bool accept_session_image(AppState& app, std::optional<PendingSession>& pending, const LoadedImage& loaded) {
+  if (!pending || loaded.id == 0 || loaded.id != pending->next.input_pending) return false;
+  PendingSession next = std::move(*pending);
+  pending.reset();
+  if (app.input_pending != loaded.id) return true;  // superseded (drop_stale_session said so)
+  app.input_pending = 0;
+  if (!accept_loaded_image(next.next, loaded)) {
+    app.error = "setup " + next.path + ": " + loaded.error;
+    return true;
+  }
+  const std::string path = next.path;
+  try {
+    apply_session_file(app, std::move(next));
+    announce_session(app, path);
+  } catch (const UserError& e) {
+    app.error = e.what();
+  }
+  return true;
+}
+
+void drop_stale_session(AppState& app, std::optional<PendingSession>& pending) {
+  if (!pending || app.input_pending == pending->next.input_pending) return;
+  app.message = "Setup " + pending->path + " not applied: another image was opened while it loaded";
+  pending.reset();
 }
 
 std::string config_dir() {

@@ -2,6 +2,7 @@
 // and the panel functions (one file each, panel_*.cc). Owned by the main loop beside AppState.
 #pragma once
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,7 @@
 
 #include "app/gui/app_state.h"
 #include "app/gui/gl_texture.h"
+#include "app/gui/session.h"
 #include "app/gui/view_math.h"
 
 namespace convscope {
@@ -21,6 +23,7 @@ enum class PromptKind { None, OpenImage, SaveMap, SaveAllMaps, SaveFiltered, Sav
 struct Ui {
   ComputeWorker* worker = nullptr;
   ImageLoader* images = nullptr;  // decodes opened images off the UI thread (required)
+  std::optional<PendingSession> session;  // File > Load setup, waiting for its image
   bool screenshot_mode = false;
   float scale = 1.0f;  // monitor content scale
   ImFont* mono = nullptr;

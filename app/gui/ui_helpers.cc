@@ -166,8 +166,7 @@ void perform_prompt(AppState& app, Ui& ui) {
           app.message = "Saved the setup to " + path;
           break;
         case PromptKind::LoadSession:
-          load_session(app, path);
-          app.message = "Loaded " + path;
+          request_session(app, *ui.images, ui.session, path);  // applied when its image is in
           break;
         case PromptKind::None: break;
       }
