@@ -473,6 +473,8 @@ struct FlatRows {
   Activation act;
   bool prefetch;             // 4-row blocks: the image is far larger than the caches, fetch blocks
                              // ahead (the rolling kernel always fetches ahead)
+  bool near_out = false;     // rolling kernel: also fetch the output row two rows down (see
+                             // RowsAliasInL1)
 };
 
 // Blocks (or strips) ahead that the flat multi-row kernels fetch the input and output lines of.
@@ -716,6 +718,14 @@ void FlatMultiDispatch(int p, int64_t packed_c, const FlatRows& r) {
 // above is two strips ahead, and a chunk of 72 rows puts more than L1 holds between the two: on a
 // Zen 5 core this made 5x5 and 7x7 at 1080p 1.10-1.15x faster (1, 2 or 4 rows ahead alike).
 constexpr int kRollNearRows = 2;
+// Rows whose stride is a multiple of 4096 bytes (RGB rows a multiple of 1024 pixels wide, one
+// channel 1024, 2048, ...) put the lines a strip touches down its rows into the same few L1 sets,
+// and the output lines fetched two strips ahead are evicted before the stores come: those images
+// also fetch the output row kRollNearRows down in the current strip. In one process on a Zen 5
+// core: RGB 1024x1024 7x7 1.05-1.07x faster (2 threads 1.05x), 5x5 1.02-1.04x, one channel
+// 2048x2048 7x7 1.01x. Rows less aliased gained nothing (4K RGB rows, 1024 mod 4096 bytes: 0.995-1.008x)
+// and others lost 2-7% (one channel 1920 7x7, RGB 4x4 / 6x6, the depthwise layer).
+constexpr bool RowsAliasInL1(int64_t row_bytes) { return row_bytes % 4096 == 0; }
 
 // kNear: row i + kRollNearRows exists (not for the last rows of a chunk).
 template <int P, int GB, int KH, int S, int U, int KyLo, int KyHi, bool kNear>
@@ -786,6 +796,12 @@ HWY_INLINE void FlatRollStep(const FlatRows& r, int64_t base, int64_t j0, int64_
     constexpr int kBlock = GB * P * S;
     for (int t = 0; t < (kBlock + 15) / 16 + 1; ++t)
       __builtin_prefetch(out + kFlatPrefetchAhead * kBlock + 16 * t, 1);
+    if constexpr (!kLast) {  // (the last group's output rows have none two rows down)
+      if (r.near_out) {
+        const float* out_near = r.outs[base + U - KH + 1 + kRollNearRows] + j0;
+        for (int t = 0; t < (kBlock + 15) / 16 + 1; ++t) __builtin_prefetch(out_near + 16 * t, 1);
+      }
+    }
     FlatStoreRow<P, GB, S>(acc[slot], r.bpat, r.act, out, valid);
     for (int i = 0; i < GB * P; ++i) acc[slot][i] = hn::Zero(DF());
   }
@@ -1316,6 +1332,8 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
   // Flat multi-row blocks fetch ahead only when one image's input and output are well past the
   // caches of a core (1080p RGB: 50 MB; the depthwise benchmark layer, 3 MB, ran 5% slower with it).
   const bool flat_prefetch = (image_in + image_out) * int64_t{sizeof(float)} > (int64_t{8} << 20);
+  // (AVX-512 only: measured there; the SSSE3 code ran the same with it, 0.99-1.02x.)
+  const bool near_out = kRegs >= 32 && flat_prefetch && RowsAliasInL1(p.out_w * p.out_c * int64_t{sizeof(float)});
   pool.parallel_for(p.batch * bands, ctx.threads, [&](int64_t chunk) {
     if (ctx.cancel && ctx.cancel->load(std::memory_order_relaxed)) throw Cancelled();
     const int64_t n = chunk / bands, band = chunk % bands;
@@ -1413,11 +1431,11 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
         }
         const FlatRows segments[3] = {
             {rows_l.data(), KH, dx * cw, wpack_kx.get(), bpack.get(), outs_l.data(), seg_l * cw, layer.activation,
-             flat_prefetch},
+             flat_prefetch, near_out},
             {rows_m.data(), KH, dx * cw, wpack_kx.get(), bpack.get(), outs_m.data(), (int_b - int_a) * cw,
-             layer.activation, flat_prefetch},
+             layer.activation, flat_prefetch, near_out},
             {rows_r.data(), KH, dx * cw, wpack_kx.get(), bpack.get(), outs_r.data(), seg_r * cw, layer.activation,
-             flat_prefetch}};
+             flat_prefetch, near_out}};
         for (const FlatRows& seg : segments) {
           if (roll)
             FlatRollDispatch(P, packed_c, seg, m);

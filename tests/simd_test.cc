@@ -237,6 +237,35 @@ TEST_CASE("simd: tall image filters (several output rows per block, shifted last
   CHECK(failures == 0);
 }
 
+TEST_CASE("simd: image filters past the caches (fetching ahead, rows a multiple of 4096 bytes) equal the reference") {
+  // Images whose input and output exceed 8 MB take the kernels' ahead-fetching paths, and rows a
+  // multiple of 4096 bytes long also the rolling kernel's near output fetch (AVX-512): RGB 1024
+  // pixels wide (12288-byte rows) with 7x7, one channel 1024 wide (4096) with 5x5, and RGB 1000
+  // wide (not aliased) with 3x3, on one and two threads.
+  int failures = 0;
+  ThreadPool pool(2);
+  for_each_target([&] {
+    std::mt19937 rng(8008);
+    struct Shape { int64_t h, w, c; int k; BorderMode border; int threads; };
+    for (const Shape& sh : {Shape{360, 1024, 3, 7, BorderMode::Zero, 2}, Shape{1030, 1024, 1, 5, BorderMode::Reflect, 1},
+                            Shape{400, 1000, 3, 3, BorderMode::Replicate, 2}}) {
+      Case cs;
+      cs.h = sh.h;
+      cs.w = sh.w;
+      cs.c = sh.c;
+      Layer& l = cs.layer;
+      l.groups = l.filters = static_cast<int>(sh.c);
+      l.kernel_h = l.kernel_w = sh.k;
+      l.padding.kind = PaddingKind::Same;
+      l.border = sh.border;
+      l.use_bias = true;
+      REQUIRE((cs.h * cs.w * cs.c * 2 * 4) > (int64_t{8} << 20));
+      if (!check_case(cs, rng, sh.threads, pool)) ++failures;
+    }
+  });
+  CHECK(failures == 0);
+}
+
 // A 3x3 image filter (one kernel per channel) as the flat kernels promise to sum it: from zero
 // over (ky, kx) in that order with one fused multiply-add each, then the bias. Every flat kernel
 // (one row, 4-row blocks, the rolling strips, AVX-512's shifted taps) keeps this order, which is
