@@ -15,7 +15,8 @@ void draw_status_bar(AppState& app, Ui& ui) {
   const bool computing = ui.worker && ui.worker->busy();
   if (input_loading(app)) {
     const std::string& p = app.input_settings.image_path;
-    const std::string name = std::filesystem::path(p.empty() ? default_image_path() : p).filename().string();
+    const std::string name = ui.session ? "setup " + std::filesystem::path(ui.session->path).filename().string()
+                                        : std::filesystem::path(p.empty() ? default_image_path() : p).filename().string();
     ImGui::TextColored(ImVec4(1.0f, 0.8f, 0.3f, 1.0f), "%c opening %s", tick, name.c_str());
     if (computing) ImGui::SameLine(0, em * 1.5f);
   }
