@@ -796,7 +796,7 @@ HWY_INLINE void FlatRollStep(const FlatRows& r, int64_t base, int64_t j0, int64_
     constexpr int kBlock = GB * P * S;
     for (int t = 0; t < (kBlock + 15) / 16 + 1; ++t)
       __builtin_prefetch(out + kFlatPrefetchAhead * kBlock + 16 * t, 1);
-    if constexpr (!kLast) {  // (the last group's output rows have none two rows down)
+    if constexpr (!kLast) {  // (not in the last group, whose last rows have none two rows down)
       if (r.near_out) {
         const float* out_near = r.outs[base + U - KH + 1 + kRollNearRows] + j0;
         for (int t = 0; t < (kBlock + 15) / 16 + 1; ++t) __builtin_prefetch(out_near + 16 * t, 1);

@@ -590,6 +590,63 @@ TEST_CASE("session: File > Load setup decodes its image off the UI thread, a bad
   CHECK(app.message == "Loaded " + grid);
 }
 
+TEST_CASE("session: a setup loading in the background meets the user's other actions") {
+  AppState app;
+  init_default_state(app);
+  const std::string images = std::string(CONVSCOPE_ASSETS_DIR) + "/images/";
+  const std::string dir = tmp_dir("session_meets");
+  ImageLoader loader;
+  std::optional<PendingSession> pending;
+  auto write = [&](const std::string& name, const std::string& text) {
+    const std::string path = dir + "/" + name;
+    std::ofstream(path) << text;
+    return path;
+  };
+  // Only an image and a layer: the rest of the app is the user's.
+  const std::string camera = write("camera.json", R"({"input": {"kind": "image", "image_path": ")" + images +
+                                                       R"(camera.png", "max_side": 64}, "layer": {"filters": 6, "kernel_size": [3, 3]}})");
+  const std::string bad_grid = write("bad_grid.json", R"({"input": {"kind": "grid", "grid_size": 3}, "layer": {"kernel_size": [7, 7], "padding": "valid"}})");
+  const std::string no_image = write("no_image.json", R"({"input": {"kind": "image", "image_path": ")" + dir +
+                                                          R"(/none.png"}, "layer": {"filters": 2}})");
+
+  // Edits made while the image loads stay where the setup says nothing.
+  request_session(app, loader, pending, camera);
+  app.kernel_settings.seed = 4242;
+  app.view.tab = MainTab::Shapes;
+  // A grid setup whose layer cannot run on its grid fails at once and leaves the pending one.
+  CHECK_THROWS_AS(request_session(app, loader, pending, bad_grid), UserError);
+  REQUIRE(pending);
+  CHECK(input_loading(app));
+  loader.wait_idle();
+  auto loaded = loader.take_result();
+  REQUIRE(loaded);
+  CHECK(accept_session_image(app, pending, *loaded));
+  CHECK(app.input_name == "camera.png");
+  CHECK(app.input_settings.image_path == images + "camera.png");
+  CHECK(app.input_shown.image_path == images + "camera.png");
+  CHECK(app.layer.filters == 6);
+  CHECK(app.kernel_settings.seed == 4242);
+  CHECK(app.view.tab == MainTab::Shapes);
+  CHECK(app.message == "Loaded " + camera);
+
+  // An image being opened gives way to a setup; when the setup's image fails, the settings
+  // describe the picture still shown, not the abandoned one.
+  request_image(app, loader, images + "brick.png");
+  CHECK(app.input_settings.image_path == images + "brick.png");
+  request_session(app, loader, pending, no_image);
+  CHECK(app.input_settings.image_path == images + "camera.png");
+  loader.wait_idle();
+  loaded = loader.take_result();
+  REQUIRE(loaded);
+  CHECK(accept_session_image(app, pending, *loaded));  // the newest request: the setup's image
+  CHECK_FALSE(pending);
+  CHECK_FALSE(input_loading(app));
+  CHECK(app.input_name == "camera.png");
+  CHECK(app.input_settings.image_path == images + "camera.png");
+  CHECK(app.layer.filters == 6);
+  CHECK(app.error.find("no_image.json") != std::string::npos);
+}
+
 TEST_CASE("grids: patterns and editing a cell") {
   const auto ramp = make_grid(GridPattern::Ramp, 3, 1, 0);
   CHECK(ramp == std::vector<float>{0, 1, 2, 3, 4, 5, 6, 7, 8});

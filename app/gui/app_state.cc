@@ -132,6 +132,15 @@ bool load_input(AppState& app) {
   return true;
 }
 
+void restore_shown_image_settings(AppState& app) {
+  // Only the image fields: anything else changed meanwhile stays.
+  InputSettings& s = app.input_settings;
+  s.kind = app.input_shown.kind;
+  s.image_path = app.input_shown.image_path;
+  s.gray = app.input_shown.gray;
+  s.max_side = app.input_shown.max_side;
+}
+
 void request_input(AppState& app, ImageLoader& loader) {
   const InputSettings& s = app.input_settings;
   if (s.kind == InputKind::Grid) {
@@ -158,12 +167,7 @@ bool accept_loaded_image(AppState& app, const LoadedImage& loaded) {
   if (!loaded.image) {
     app.input_pending = 0;
     app.error = loaded.error;
-    // Only the image fields: anything else changed meanwhile stays.
-    InputSettings& s = app.input_settings;
-    s.kind = app.input_shown.kind;
-    s.image_path = app.input_shown.image_path;
-    s.gray = app.input_shown.gray;
-    s.max_side = app.input_shown.max_side;
+    restore_shown_image_settings(app);
     return false;
   }
   set_input(app, loaded.image, fs::path(loaded.path).filename().string());

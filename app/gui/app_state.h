@@ -155,6 +155,9 @@ void request_image(AppState& app, ImageLoader& loader, const std::string& path);
 // Applies a finished load if it is the one the app waits for. On failure sets app.error and puts
 // the image settings back to those of the input shown. Returns true when the input changed.
 bool accept_loaded_image(AppState& app, const LoadedImage& loaded);
+// Puts the image fields of input_settings (kind, path, gray, size) back to those of the input
+// shown: a load asked for them was dropped.
+void restore_shown_image_settings(AppState& app);
 inline bool input_loading(const AppState& app) { return app.input_pending != 0; }
 void add_recent(AppState& app, const std::string& path);
 

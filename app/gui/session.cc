@@ -318,15 +318,16 @@ void load_session(AppState& app, const std::string& path) {
 void request_session(AppState& app, ImageLoader& loader, std::optional<PendingSession>& pending, const std::string& path) {
   PendingSession next = read_session(app, path);
   if (next.next.input_settings.kind == InputKind::Grid) {  // nothing to decode
-    pending.reset();
     next.next.error.clear();
     if (!load_input(next.next)) throw UserError("setup " + path + ": " + next.next.error);
-    apply_session_file(app, std::move(next));
+    apply_session_file(app, std::move(next));  // (a throw leaves the app and `pending` as they were)
+    pending.reset();  // the app loads nothing now (apply cleared input_pending)
     return announce_session(app, path);
   }
   request_input(next.next, loader);
-  // The app waits for this image now: an image asked for before is stale, one asked for after
-  // makes this setup stale (see accept_session_image).
+  // The app waits for this image now: an image or setup asked for before is dropped (its image
+  // settings give way to those of the input shown), one asked for after makes this setup stale.
+  restore_shown_image_settings(app);
   app.input_requests = next.next.input_requests;
   app.input_pending = next.next.input_pending;
   pending = std::move(next);
@@ -334,20 +335,21 @@ void request_session(AppState& app, ImageLoader& loader, std::optional<PendingSe
 
 bool accept_session_image(AppState& app, std::optional<PendingSession>& pending, const LoadedImage& loaded) {
   if (!pending || loaded.id == 0 || loaded.id != pending->next.input_pending) return false;
-  PendingSession next = std::move(*pending);
+  const PendingSession asked = std::move(*pending);
   pending.reset();
   if (app.input_pending != loaded.id) return true;  // superseded (drop_stale_session said so)
   app.input_pending = 0;
-  if (!accept_loaded_image(next.next, loaded)) {
-    app.error = "setup " + next.path + ": " + loaded.error;
-    return true;
-  }
-  const std::string path = next.path;
   try {
-    apply_session_file(app, std::move(next));
-    announce_session(app, path);
+    // The setup over the app as it is now: what the user changed while the image loaded stays
+    // wherever the setup is silent.
+    PendingSession next = read_session_json(app, asked.j);
+    next.path = asked.path;
+    next.next.input_pending = loaded.id;
+    if (!accept_loaded_image(next.next, loaded)) throw UserError(loaded.error);
+    apply_session(app, std::move(next));
+    announce_session(app, asked.path);
   } catch (const UserError& e) {
-    app.error = e.what();
+    app.error = "setup " + asked.path + ": " + e.what();
   }
   return true;
 }

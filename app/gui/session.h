@@ -42,8 +42,9 @@ void load_session(AppState& app, const std::string& path);
 // shows "opening" until accept_session_image applies it.
 void request_session(AppState& app, ImageLoader& loader, std::optional<PendingSession>& pending,
                      const std::string& path);
-// A loaded image: if it is the pending setup's, applies the setup (or puts why not in app.error,
-// the app unchanged) and returns true; any other image: false, for accept_loaded_image.
+// A loaded image: if it is the pending setup's, applies the setup over the app as it is now (or
+// puts why not in app.error, the app unchanged) and returns true; any other image: false, for
+// accept_loaded_image.
 bool accept_session_image(AppState& app, std::optional<PendingSession>& pending, const LoadedImage& loaded);
 // Drops the pending setup once the app asked for another image after it (its result, if it
 // comes, is stale), saying so in app.message.
