@@ -408,6 +408,7 @@ int main(int argc, char** argv) {
   });
   if (!said) args.insert(args.begin() + 1, interleave);
   int count = static_cast<int>(args.size());
+  args.push_back(nullptr);  // argv[argc], as main's
   benchmark::Initialize(&count, args.data());
   if (!restrict_target()) return 2;
   const std::vector<Workload> wls = workloads();
