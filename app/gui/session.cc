@@ -264,12 +264,18 @@ void apply_session(AppState& app, PendingSession&& pending) {
   app = std::move(next);
 }
 
-void session_from_json(AppState& app, const json& j) {
-  PendingSession pending = read_session_json(app, j);
+namespace {
+
+// Loads the setup's input on this thread (start-up, grids), then applies it. Throws UserError.
+void apply_loading_input_here(AppState& app, PendingSession&& pending) {
   pending.next.error.clear();
   if (!load_input(pending.next)) throw UserError(pending.next.error);
   apply_session(app, std::move(pending));
 }
+
+}  // namespace
+
+void session_from_json(AppState& app, const json& j) { apply_loading_input_here(app, read_session_json(app, j)); }
 
 void save_session(const AppState& app, const std::string& path) {
   write_file_atomically(path, session_to_json(app).dump(1) + "\n");
@@ -290,11 +296,11 @@ PendingSession read_session(const AppState& app, const std::string& path) {
   }
 }
 
-// Applies a setup whose input is loaded (errors name the file).
-void apply_session_file(AppState& app, PendingSession&& pending) {
+// apply_loading_input_here for a setup file (errors name the file).
+void apply_file_loading_input_here(AppState& app, PendingSession&& pending) {
   const std::string path = pending.path;
   try {
-    apply_session(app, std::move(pending));
+    apply_loading_input_here(app, std::move(pending));
   } catch (const UserError& e) {
     throw UserError("setup " + path + ": " + e.what());
   }
@@ -309,18 +315,13 @@ void announce_session(AppState& app, const std::string& path) {
 }  // namespace
 
 void load_session(AppState& app, const std::string& path) {
-  PendingSession pending = read_session(app, path);
-  pending.next.error.clear();
-  if (!load_input(pending.next)) throw UserError("setup " + path + ": " + pending.next.error);
-  apply_session_file(app, std::move(pending));
+  apply_file_loading_input_here(app, read_session(app, path));
 }
 
 void request_session(AppState& app, ImageLoader& loader, std::optional<PendingSession>& pending, const std::string& path) {
   PendingSession next = read_session(app, path);
   if (next.next.input_settings.kind == InputKind::Grid) {  // nothing to decode
-    next.next.error.clear();
-    if (!load_input(next.next)) throw UserError("setup " + path + ": " + next.next.error);
-    apply_session_file(app, std::move(next));  // (a throw leaves the app and `pending` as they were)
+    apply_file_loading_input_here(app, std::move(next));  // (a throw leaves the app and `pending` as they were)
     pending.reset();  // the app loads nothing now (apply cleared input_pending)
     return announce_session(app, path);
   }
