@@ -13,8 +13,9 @@
 //     down with the KH output rows in flight (FlatRollStrip), otherwise (2x2, too many weight
 //     patterns for its accumulators, or on 16 registers RGB 3x3) 4-row blocks (FlatMultiBlock;
 //     2 rows for RGB 6x6 and 7x7 on AVX2). On AVX-512, RGB rows with 2x2 and 4x4..7x7 kernels use
-//     packed lanes (one weight pattern); RGB 3x3 keeps three patterns and runs 6 rows walking
-//     right with its taps made in registers (FlatShiftRun: one load per input vector).
+//     packed lanes (one weight pattern); RGB 3x3 keeps three patterns and, under the Zen 5
+//     tuning (engine/cpu_tuning.h), runs 6 rows walking right with its taps made in registers
+//     (FlatShiftRun: one load per input vector); the Sapphire Rapids tuning keeps it on the strips.
 //   - depthwise otherwise: channels in lanes, several output pixels per block.
 //   - everything else (dense, grouped, transposed): register-blocked direct convolution, PB output
 //     pixels x CB vectors of output channels in accumulators, weights packed per channel tile as
@@ -36,6 +37,7 @@
 #include "engine/border.h"
 #include "engine/conv_rows.h"
 #include "engine/conv_simd.h"
+#include "engine/cpu_tuning.h"
 #include "engine/error.h"
 #include "engine/reference_conv.h"
 #include "engine/thread_pool.h"
@@ -663,12 +665,13 @@ constexpr int FlatRollGroups(int P, int KH) {
 // or 4 patterns (16, 3 or 32 channels) 0.8-1.08x (540x960x32: 0.80-0.89x). (Until session 6 the
 // 16-register rule asked for 3 groups, after Sapphire Rapids measurements of the AVX-512 code.)
 constexpr int kRollMinAcc16 = 10;
-// Output rows a strip walks down at most (a band's rows in chunks of whole multiples of KH). Every
-// chunk pays for its first and last KH - 1 input rows, which feed fewer than KH output rows in
-// flight, so taller chunks are cheaper: on a Zen 5 core, 7x7 ran 1.13x (4K) and 1.18x (1080p, 2
-// threads) faster in chunks of 70 rows than of 21; 133 rows (4K, one chunk per band) were 4%
-// slower again than 70.
-constexpr int kRollChunkRows = 72;
+// Output rows a strip walks down at most (a band's rows in chunks of whole multiples of KH):
+// FlatTuning::roll_chunk_rows (engine/cpu_tuning.h). Every chunk pays for its first and last
+// KH - 1 input rows, which feed fewer than KH output rows in flight, so taller chunks are cheaper
+// where nothing else limits them: on a Zen 5 core, 7x7 ran 1.13x (4K) and 1.18x (1080p, 2 threads)
+// faster in chunks of 70 rows than of 21 (133 rows, one chunk per band at 4K, 4% slower than 70).
+// On a Sapphire-Rapids-class core the same 72-row chunks ran 0.60-0.66x the speed of 24-row ones at
+// 4K (5x5 and 7x7, 1 and 2 threads) and 0.91-0.95x at 1080p, with 10 to 40 rows alike.
 // Whether the rolling kernel takes KH x KH kernels with P patterns; each size is instantiated for
 // exactly one of the two multi-row kernels (the other one never sees it).
 // (3x3 too since session 4: on a Zen 5 core 1-20% faster than the 4-row blocks, 1080p and 4K RGB and
@@ -1023,12 +1026,15 @@ bool FlatRollFits(int64_t kh, int64_t p, int64_t packed_c) {
   return RollTakes(packed_c ? 1 : static_cast<int>(p), static_cast<int>(kh));
 }
 
-void FlatRollDispatch(int p, int64_t packed_c, const FlatRows& r, int64_t m) {
+// shift_3x3: FlatTuning::shift_3x3 (the row walk where it takes the layout, else the strips).
+void FlatRollDispatch(int p, int64_t packed_c, const FlatRows& r, int64_t m, bool shift_3x3) {
   if constexpr (kRegs >= 32) {
     if (packed_c == 3) return FlatRollRunP<1, PackedStep(3)>(r, m);
   }
 #if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
-  if (FlatShiftDispatch(p, r, m)) return;
+  if (shift_3x3 && FlatShiftDispatch(p, r, m)) return;
+#else
+  (void)shift_3x3;
 #endif
   switch (p) {
     case 1: return FlatRollRunP<1, kLanes>(r, m);
@@ -1275,7 +1281,7 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
   // output row reads), each built once per band just before the first output row that needs it.
   // Flat rows with stride 1 and no dilation in y run several output rows per block (each input
   // row loaded once for all of them); the ring then holds the block's rows. The rolling kernel
-  // takes chunks of m * KH rows (up to kRollChunkRows), the others blocks of multi_rows.
+  // takes chunks of m * KH rows (up to FlatTuning::roll_chunk_rows), the others blocks of multi_rows.
   const bool multi_shape = flat_direct && sy == 1 && dy == 1 && KH >= 2 && KH <= 7 && KW == KH;
   // RGB rows take the packed layout, except 3x3 on the multi-row path: its three patterns in 2
   // strip groups ran 1.04-1.09x faster on a Zen 5 core (1080p and 4K, 1 and 2 threads) than one
@@ -1283,7 +1289,8 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
   // the rolling kernel's chunks of rows go to FlatShiftRun (see FlatRollDispatch).
   const bool packed_ok = kind == Kind::Flat && PackedChannels(cw) && pattern > 1 && !(multi_shape && KH == 3);
   const bool roll = multi_shape && FlatRollFits(KH, pattern, packed_ok ? cw : 0);
-  const int64_t roll_m_cap = std::max<int64_t>(1, kRollChunkRows / KH);
+  const FlatTuning tuning = flat_tuning(cpu_tuning());
+  const int64_t roll_m_cap = std::max<int64_t>(1, tuning.roll_chunk_rows / KH);
   const int64_t multi_rows =
       roll ? roll_m_cap * KH
            : multi_shape ? FlatRowsPerBlock(static_cast<int>(pattern), static_cast<int>(KH)) : 1;
@@ -1438,7 +1445,7 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
              flat_prefetch, near_out}};
         for (const FlatRows& seg : segments) {
           if (roll)
-            FlatRollDispatch(P, packed_c, seg, m);
+            FlatRollDispatch(P, packed_c, seg, m, tuning.shift_3x3);
           else
             FlatMultiDispatch(P, packed_c, seg);
         }

@@ -197,6 +197,7 @@ TEST_CASE("cli: --benchmark prints one line of timing") {
   CHECK(r.out.rfind("median_ms=", 0) == 0);
   CHECK(r.out.find("threads=1") != std::string::npos);
   CHECK(r.out.find("target=") != std::string::npos);
+  CHECK((r.out.find("tuning=zen5") != std::string::npos || r.out.find("tuning=sapphire-rapids") != std::string::npos));
 }
 
 TEST_CASE("cli: conv computes settings Keras would refuse, and says so on stderr") {

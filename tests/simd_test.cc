@@ -17,6 +17,7 @@
 #include "engine/activation.h"
 #include "engine/border.h"
 #include "engine/conv_simd.h"
+#include "engine/cpu_tuning.h"
 #include "engine/error.h"
 #include "engine/layer.h"
 #include "engine/reference_conv.h"
@@ -166,10 +167,26 @@ template <class Fn>
 void for_each_target(Fn&& fn) {
   for (const int64_t target : hwy::SupportedAndGeneratedTargets()) {
     hwy::SetSupportedTargetsForTest(target);
-    CAPTURE(hwy::TargetName(target));
+    const std::string target_name = hwy::TargetName(target);  // (a const char* would print as a pointer)
+    CAPTURE(target_name);
     fn();
   }
   hwy::SetSupportedTargetsForTest(0);
+}
+
+// Runs fn once per CPU tuning profile (engine/cpu_tuning.h) and compiled target: the flat kernels'
+// strip heights and 3x3 kernel depend on the profile, so every profile's paths are checked
+// whatever processor runs the tests. Restores the profile in force before.
+template <class Fn>
+void for_each_tuning_and_target(Fn&& fn) {
+  const CpuTuning before = cpu_tuning();
+  for (const CpuTuning tuning : {CpuTuning::Zen5, CpuTuning::SapphireRapids}) {
+    set_cpu_tuning(tuning);
+    const std::string tuning_name = to_string(tuning);
+    CAPTURE(tuning_name);
+    for_each_target(fn);
+  }
+  set_cpu_tuning(before);
 }
 
 int run_sweep(int family, int count, uint32_t seed) {
@@ -207,7 +224,7 @@ TEST_CASE("simd: tall image filters (several output rows per block, shifted last
   // and up), more patterns (5, 7 channels: the per-channel kernel), and odd band ends.
   int failures = 0;
   ThreadPool pool(2);
-  for_each_target([&] {
+  for_each_tuning_and_target([&] {
     std::mt19937 rng(5005);
     for (int i = 0; i < 90 && failures < 5; ++i) {
       Case cs;
@@ -244,7 +261,7 @@ TEST_CASE("simd: image filters past the caches (fetching ahead, rows a multiple 
   // wide (not aliased) with 3x3, on one and two threads.
   int failures = 0;
   ThreadPool pool(2);
-  for_each_target([&] {
+  for_each_tuning_and_target([&] {
     std::mt19937 rng(8008);
     struct Shape { int64_t h, w, c; int k; BorderMode border; int threads; };
     for (const Shape& sh : {Shape{360, 1024, 3, 7, BorderMode::Zero, 2}, Shape{1030, 1024, 1, 5, BorderMode::Reflect, 1},
@@ -298,7 +315,7 @@ TEST_CASE("simd: RGB and one-channel 3x3 filters equal the reference, and on FMA
   // 1..90 give every band shape.
   int failures = 0;
   ThreadPool pool(3);
-  for_each_target([&] {
+  for_each_tuning_and_target([&] {
     const std::string target = simd_target_name();
     const bool fma = target == "AVX2" || target == "AVX3" || target == "AVX3_DL";
     std::mt19937 rng(7007);
@@ -348,6 +365,55 @@ TEST_CASE("simd: RGB and one-channel 3x3 filters equal the reference, and on FMA
         }
     }
   });
+  CHECK(failures == 0);
+}
+
+TEST_CASE("simd: image filters are bit-identical under every CPU tuning profile") {
+  // The profiles change how tall a strip of the rolling kernel walks and whether AVX-512 3x3 rows
+  // walk right (engine/cpu_tuning.h), never the sum order: RGB and one-channel 3x3, 5x5 and 7x7
+  // filters on images of several chunks under either profile, on one and two threads.
+  REQUIRE(flat_tuning(CpuTuning::Zen5).roll_chunk_rows != flat_tuning(CpuTuning::SapphireRapids).roll_chunk_rows);
+  REQUIRE(flat_tuning(CpuTuning::Zen5).shift_3x3 != flat_tuning(CpuTuning::SapphireRapids).shift_3x3);
+  const CpuTuning before = cpu_tuning();
+  int failures = 0;
+  ThreadPool pool(2);
+  for_each_target([&] {
+    std::mt19937 rng(9009);
+    std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+    for (const int64_t c : {1, 3})
+      for (const int k : {3, 5, 7}) {
+        Layer l;
+        l.groups = l.filters = static_cast<int>(c);
+        l.kernel_h = l.kernel_w = k;
+        l.padding.kind = PaddingKind::Same;
+        l.border = BorderMode::Reflect;
+        const int64_t h = 181, w = 203;
+        const ConvPlan p = plan_conv(l, 1, h, w, c);
+        std::vector<float> x(static_cast<size_t>(h * w * c)), kw(static_cast<size_t>(k * k * c)), b(static_cast<size_t>(c));
+        for (float& v : x) v = u(rng);
+        for (float& v : kw) v = u(rng);
+        for (float& v : b) v = u(rng);
+        const size_t n = static_cast<size_t>(p.out_h * p.out_w * c);
+        std::vector<float> first;
+        for (const CpuTuning tuning : {CpuTuning::Zen5, CpuTuning::SapphireRapids})
+          for (const int threads : {1, 2}) {
+            set_cpu_tuning(tuning);
+            std::vector<float> got(n, kPoison);
+            ExecContext ctx;
+            ctx.pool = &pool;
+            ctx.threads = threads;
+            simd_conv(p, l, x.data(), kw.data(), b.data(), got.data(), ctx);
+            if (first.empty()) {
+              first = got;
+            } else if (std::memcmp(first.data(), got.data(), n * sizeof(float)) != 0) {
+              MESSAGE("target " << std::string(simd_target_name()) << ": " << describe(l, h, w, c) << " differs under "
+                                << std::string(to_string(tuning)) << " with " << threads << " threads");
+              ++failures;
+            }
+          }
+      }
+  });
+  set_cpu_tuning(before);
   CHECK(failures == 0);
 }
 

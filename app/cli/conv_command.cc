@@ -7,6 +7,7 @@
 #include "app/cli/commands.h"
 #include "app/cli/layer_flags.h"
 #include "engine/conv.h"
+#include "engine/cpu_tuning.h"
 #include "engine/error.h"
 #include "engine/npy.h"
 #include "engine/thread_pool.h"
@@ -67,9 +68,9 @@ void run(const ConvArgs& a) {
     std::sort(ms.begin(), ms.end());
     const double median = ms.size() % 2 ? ms[ms.size() / 2] : 0.5 * (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]);
     const int threads = own_pool ? own_pool->size() : ThreadPool::shared().size();
-    std::printf("median_ms=%.3f gflops=%.2f target=%s threads=%d\n", median,
+    std::printf("median_ms=%.3f gflops=%.2f target=%s tuning=%s threads=%d\n", median,
                 2.0 * static_cast<double>(plan.macs()) / (median * 1e6),
-                a.reference ? "reference" : simd_target_name(), threads);
+                a.reference ? "reference" : simd_target_name(), to_string(cpu_tuning()), threads);
   }
   write_npy(a.output, output);
   // Computed, but a Keras model could not reproduce it: say so (after success, so errors stay one line).

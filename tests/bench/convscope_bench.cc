@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "engine/conv_simd.h"
+#include "engine/cpu_tuning.h"
 #include "engine/layer.h"
 #include "engine/shape.h"
 #include "engine/thread_pool.h"
@@ -337,10 +338,10 @@ void register_all(const std::vector<Workload>& wls) {
 }
 
 void print_summary(const std::vector<Workload>& wls, const std::map<std::string, double>& med) {
-  std::printf("\nConvScope target: %s. Medians of 5 repetitions (interleaved at random with the other "
+  std::printf("\nConvScope target: %s, tuning: %s (CONVSCOPE_TUNING). Medians of 5 repetitions (interleaved at random with the other "
               "benchmarks' unless --benchmark_enable_random_interleaving=false). ratio = baseline time / "
               "ConvScope time (> 1: ConvScope is faster).\n\n",
-              simd_target_name());
+              simd_target_name(), to_string(cpu_tuning()));
   std::printf("| workload | thr | ConvScope ms | GFLOP/s | baseline | baseline ms | baseline GFLOP/s | ratio |\n");
   std::printf("|---|---|---|---|---|---|---|---|\n");
   for (const Workload& wl : wls)

@@ -1,0 +1,31 @@
+// Kernel choices that depend on the processor's microarchitecture, not only on its instruction
+// set (Highway dispatches on the instruction set; an AVX-512 Zen 5 and an AVX-512 Sapphire Rapids
+// core get the same code but want different strip heights). Measured values only: each profile
+// names the machine it was tuned on (tests/bench/RESULTS.md has the figures).
+#pragma once
+
+namespace convscope {
+
+enum class CpuTuning {
+  Zen5,            // AMD (tuned on a Zen 5 core, sessions 4-8)
+  SapphireRapids,  // Intel and any other vendor (tuned on a Sapphire-Rapids-class core, session 9)
+};
+
+struct FlatTuning {
+  // Output rows the rolling multi-row kernel walks down per chunk (rounded down to a multiple of
+  // the kernel height).
+  int roll_chunk_rows;
+  // 3x3 RGB / one-channel filters on AVX-512 walk rows with their taps made in registers
+  // (FlatShiftRun) instead of the rolling strips.
+  bool shift_3x3;
+};
+
+// The profile in force: CONVSCOPE_TUNING=zen5|sapphire-rapids if set (read once), else the one
+// detected from the CPU vendor. set_cpu_tuning overrides both (tests run every profile; results
+// are bit-identical under all of them).
+CpuTuning cpu_tuning();
+void set_cpu_tuning(CpuTuning tuning);
+const char* to_string(CpuTuning tuning);
+FlatTuning flat_tuning(CpuTuning tuning);
+
+}  // namespace convscope
