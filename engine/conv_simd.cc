@@ -1285,8 +1285,9 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
   const bool multi_shape = flat_direct && sy == 1 && dy == 1 && KH >= 2 && KH <= 7 && KW == KH;
   // RGB rows take the packed layout, except 3x3 on the multi-row path: its three patterns in 2
   // strip groups ran 1.04-1.09x faster on a Zen 5 core (1080p and 4K, 1 and 2 threads) than one
-  // packed pattern in 8 groups (4x4: 1.03x, 5x5..7x7: 1.3-1.7x the other way), and on AVX-512
-  // the rolling kernel's chunks of rows go to FlatShiftRun (see FlatRollDispatch).
+  // packed pattern in 8 groups (4x4: 1.03x, 5x5..7x7: 1.3-1.7x the other way; on Sapphire Rapids
+  // 1.04x for 3x3 too), and on AVX-512 under the zen5 tuning the rolling kernel's chunks of rows
+  // go to FlatShiftRun (see FlatRollDispatch).
   const bool packed_ok = kind == Kind::Flat && PackedChannels(cw) && pattern > 1 && !(multi_shape && KH == 3);
   const bool roll = multi_shape && FlatRollFits(KH, pattern, packed_ok ? cw : 0);
   const FlatTuning tuning = flat_tuning(cpu_tuning());
