@@ -10,8 +10,8 @@ namespace {
 
 CpuTuning detect() {
   if (const char* env = std::getenv("CONVSCOPE_TUNING")) {
-    if (std::strcmp(env, "zen5") == 0) return CpuTuning::Zen5;
-    if (std::strcmp(env, "sapphire-rapids") == 0) return CpuTuning::SapphireRapids;
+    for (const CpuTuning t : all_cpu_tunings())
+      if (std::strcmp(env, to_string(t)) == 0) return t;
     std::fprintf(stderr, "convscope: CONVSCOPE_TUNING=%s is not zen5 or sapphire-rapids; detecting\n", env);
   }
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
@@ -38,6 +38,11 @@ void set_cpu_tuning(CpuTuning tuning) { chosen.store(static_cast<int>(tuning)); 
 
 const char* to_string(CpuTuning tuning) {
   return tuning == CpuTuning::Zen5 ? "zen5" : "sapphire-rapids";
+}
+
+const std::vector<CpuTuning>& all_cpu_tunings() {
+  static const std::vector<CpuTuning> all{CpuTuning::Zen5, CpuTuning::SapphireRapids};
+  return all;
 }
 
 FlatTuning flat_tuning(CpuTuning tuning) {

@@ -3,6 +3,7 @@
 // core get the same code but want different strip heights). Measured values only: each profile
 // names the machine it was tuned on (tests/bench/RESULTS.md has the figures).
 #pragma once
+#include <vector>
 
 namespace convscope {
 
@@ -26,6 +27,8 @@ struct FlatTuning {
 CpuTuning cpu_tuning();
 void set_cpu_tuning(CpuTuning tuning);
 const char* to_string(CpuTuning tuning);
+// Every profile, in the order above (the names CONVSCOPE_TUNING takes are their to_string).
+const std::vector<CpuTuning>& all_cpu_tunings();
 FlatTuning flat_tuning(CpuTuning tuning);
 
 }  // namespace convscope

@@ -180,7 +180,7 @@ void for_each_target(Fn&& fn) {
 template <class Fn>
 void for_each_tuning_and_target(Fn&& fn) {
   const CpuTuning before = cpu_tuning();
-  for (const CpuTuning tuning : {CpuTuning::Zen5, CpuTuning::SapphireRapids}) {
+  for (const CpuTuning tuning : all_cpu_tunings()) {
     set_cpu_tuning(tuning);
     const std::string tuning_name = to_string(tuning);
     CAPTURE(tuning_name);
@@ -395,7 +395,7 @@ TEST_CASE("simd: image filters are bit-identical under every CPU tuning profile"
         for (float& v : b) v = u(rng);
         const size_t n = static_cast<size_t>(p.out_h * p.out_w * c);
         std::vector<float> first;
-        for (const CpuTuning tuning : {CpuTuning::Zen5, CpuTuning::SapphireRapids})
+        for (const CpuTuning tuning : all_cpu_tunings())
           for (const int threads : {1, 2}) {
             set_cpu_tuning(tuning);
             std::vector<float> got(n, kPoison);
