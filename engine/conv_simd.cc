@@ -1131,11 +1131,19 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
   int64_t tile_w = 0, tiles = 0, wstride = 0;
   if (kind == Kind::Flat) {
     // wpat[tap][v][lane] = w[tap, (v*N + lane) % C'];  Keras depthwise layout is (KH, KW, 1, C').
-    wpack = AllocFloats(taps * pattern * N);
-    bpack = AllocFloats(pattern * N);
+    // P * N = lcm(C', N): each tap's patterns are whole copies of its C' weights. (Copied, not
+    // indexed with i % C': a division per float was 1.5 us of a 13 us call on a 12x112x32 image.)
+    const int64_t pn = pattern * N;
+    wpack = AllocFloats(taps * pn);
+    bpack = AllocFloats(pn);
     for (int64_t t = 0; t < taps; ++t)
-      for (int64_t i = 0; i < pattern * N; ++i) wpack[t * pattern * N + i] = kernel[t * cw + i % cw];
-    for (int64_t i = 0; i < pattern * N; ++i) bpack[i] = bias ? bias[i % cw] : 0.0f;
+      for (int64_t i = 0; i < pn; i += cw) std::copy(kernel + t * cw, kernel + (t + 1) * cw, wpack.get() + t * pn + i);
+    for (int64_t i = 0; i < pn; i += cw) {
+      if (bias)
+        std::copy(bias, bias + cw, bpack.get() + i);
+      else
+        std::fill(bpack.get() + i, bpack.get() + i + cw, 0.0f);
+    }
   } else if (kind == Kind::Depth) {
     wstride = (cw + N - 1) / N * N + N;
     wpack = AllocFloats(taps * wstride);

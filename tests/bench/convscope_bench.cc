@@ -168,14 +168,38 @@ void run_stream(benchmark::State& state, const Workload& wl, int threads) {
   }
 }
 
-// The same copy in the order the rolling 3x3 kernel walked the image until session 7 (AVX-512,
-// RGB; the rolling kernel still walks strips like these for 4x4..7x7): bands of rows, chunks of 72 rows,
-// strips of 96 floats (its 2 groups of 3 vectors) walking down each chunk, each row fetching its
-// part of the strip two strips on. No arithmetic: what that access order costs.
+// The same read and write with ordinary stores (a loop of loads and stores, no memcpy): each
+// output line is read before it is written, as the kernels' stores do; memcpy's large copies
+// (rep movsb) write lines without reading them.
+void run_stream_stores(benchmark::State& state, const Workload& wl, int threads) {
+  Data& d = make_data(wl);
+  ThreadPool& pool = pool_for(threads);
+  const int64_t n = static_cast<int64_t>(d.x.size()), parts = 64;
+  for (auto _ : state) {
+    pool.parallel_for(parts, 0, [&](int64_t i) {
+      const float* src = d.x.data();
+      float* dst = d.y.data();
+      // + 0.0f: not an identity for -0.0, so the compiler cannot turn the loop into memcpy.
+      for (int64_t j = n * i / parts, e = n * (i + 1) / parts; j < e; ++j) dst[j] = src[j] + 0.0f;
+    });
+    benchmark::DoNotOptimize(d.y.data());
+    benchmark::ClobberMemory();
+  }
+}
+
+// Output rows per chunk of the rolling 3x3 kernel under the tuning in force.
+int strip_chunk_rows() { return std::max(3, flat_tuning(cpu_tuning()).roll_chunk_rows / 3 * 3); }
+
+// The same copy in the order the rolling kernel walks an RGB 3x3 image on AVX-512 (under the
+// sapphire-rapids tuning; under zen5 3x3 takes the row walk since session 7) and every 4x4..7x7
+// image: bands of rows, chunks of the tuning's roll_chunk_rows, strips of 96 floats (3x3's 2
+// groups of 3 vectors) walking down each chunk, each row fetching its part of the strip two strips
+// on. No arithmetic: what that access order costs.
 void run_stream_strips(benchmark::State& state, const Workload& wl, int threads) {
   Data& d = make_data(wl);
   ThreadPool& pool = pool_for(threads);
-  const int64_t row = wl.w * wl.c, bands = 16, chunk = 72, strip = 96;
+  const int64_t row = wl.w * wl.c, bands = 16, strip = 96;
+  const int64_t chunk = strip_chunk_rows();
   for (auto _ : state) {
     pool.parallel_for(bands, 0, [&](int64_t band) {
       const int64_t b0 = wl.h * band / bands, b1 = wl.h * (band + 1) / bands;
@@ -325,6 +349,7 @@ void register_all(const std::vector<Workload>& wls) {
       if (wl.group == Group::Image) {
         if (wl.layer.kernel_h == 3) {
           reg("stream", run_stream);
+          reg("stream-stores", run_stream_stores);
           reg("stream-strips", run_stream_strips);
         }
 #ifdef CONVSCOPE_HAVE_OPENCV
@@ -365,13 +390,18 @@ void print_summary(const std::vector<Workload>& wls, const std::map<std::string,
       else
         std::printf("| %s | %d | %.3f | %.1f | - | - | - | - |\n", wl.name.c_str(), t, ms, flop / it->second * 1e-9);
       const auto si = med.find(key("stream", wl, t)), ss = med.find(key("stream-strips", wl, t));
+      const auto so = med.find(key("stream-stores", wl, t));
       if (si != med.end())
         std::printf("| (read input + write output once: %.3f ms; ConvScope / stream = %.2f) | | | | | | | |\n",
                     si->second * 1e3, ms / (si->second * 1e3));
+      if (so != med.end())
+        std::printf("| (the same with ordinary stores, which read each output line first: %.3f ms; ConvScope / that = "
+                    "%.2f) | | | | | | | |\n",
+                    so->second * 1e3, ms / (so->second * 1e3));
       if (si != med.end() && ss != med.end())
-        std::printf("| (the same copy in the rolling kernel's strip order, 3x3's until session 7: %.3f ms = "
+        std::printf("| (the same copy in the rolling kernel's strip order, chunks of %d rows: %.3f ms = "
                     "%.2f x stream) | | | | | | | |\n",
-                    ss->second * 1e3, ss->second / si->second);
+                    strip_chunk_rows(), ss->second * 1e3, ss->second / si->second);
     }
   if (wls.size() > 1) {
     std::printf("\nTwo threads vs one (ConvScope): ");
