@@ -153,38 +153,37 @@ void run_convscope(benchmark::State& state, const Workload& wl, int threads) {
                                                  benchmark::Counter::kIsIterationInvariantRate);
 }
 
-// Reads the input and writes an output of the same size once: the floor for a memory-bound filter.
-void run_stream(benchmark::State& state, const Workload& wl, int threads) {
+// Copies the input into an output of the same size in 64 parts on the pool, copy(src, dst, n) per part.
+template <class Copy>
+void run_copy(benchmark::State& state, const Workload& wl, int threads, Copy copy) {
   Data& d = make_data(wl);
   ThreadPool& pool = pool_for(threads);
   const int64_t n = static_cast<int64_t>(d.x.size()), parts = 64;
   for (auto _ : state) {
     pool.parallel_for(parts, 0, [&](int64_t i) {
       const int64_t a = n * i / parts, b = n * (i + 1) / parts;
-      std::memcpy(d.y.data() + a, d.x.data() + a, static_cast<size_t>(b - a) * sizeof(float));
+      copy(d.x.data() + a, d.y.data() + a, b - a);
     });
     benchmark::DoNotOptimize(d.y.data());
     benchmark::ClobberMemory();
   }
 }
 
+// Reads the input and writes an output of the same size once: the floor for a memory-bound filter.
+void run_stream(benchmark::State& state, const Workload& wl, int threads) {
+  run_copy(state, wl, threads, [](const float* src, float* dst, int64_t n) {
+    std::memcpy(dst, src, static_cast<size_t>(n) * sizeof(float));
+  });
+}
+
 // The same read and write with ordinary stores (a loop of loads and stores, no memcpy): each
 // output line is read before it is written, as the kernels' stores do; memcpy's large copies
-// (rep movsb) write lines without reading them.
+// (rep movsb) may write lines without reading them.
 void run_stream_stores(benchmark::State& state, const Workload& wl, int threads) {
-  Data& d = make_data(wl);
-  ThreadPool& pool = pool_for(threads);
-  const int64_t n = static_cast<int64_t>(d.x.size()), parts = 64;
-  for (auto _ : state) {
-    pool.parallel_for(parts, 0, [&](int64_t i) {
-      const float* src = d.x.data();
-      float* dst = d.y.data();
-      // + 0.0f: not an identity for -0.0, so the compiler cannot turn the loop into memcpy.
-      for (int64_t j = n * i / parts, e = n * (i + 1) / parts; j < e; ++j) dst[j] = src[j] + 0.0f;
-    });
-    benchmark::DoNotOptimize(d.y.data());
-    benchmark::ClobberMemory();
-  }
+  run_copy(state, wl, threads, [](const float* src, float* dst, int64_t n) {
+    // + 0.0f: not an identity for -0.0, so the compiler cannot turn the loop into memcpy.
+    for (int64_t j = 0; j < n; ++j) dst[j] = src[j] + 0.0f;
+  });
 }
 
 // Output rows per chunk of the rolling 3x3 kernel under the tuning in force.
