@@ -6,6 +6,7 @@
 #include "engine/activation.h"
 #include "engine/conv.h"
 #include "engine/conv_simd.h"
+#include "engine/cpu_tuning.h"
 #include "engine/error.h"
 #include "engine/thread_pool.h"
 
@@ -71,6 +72,7 @@ std::shared_ptr<ComputeResult> run_compute_job(const ComputeJob& job, const std:
     r->engine_ms = b.engine_ms;
     r->threads = b.threads;
     r->simd = b.simd;
+    r->tuning = b.tuning;
     r->output_abs_sum = b.output_abs_sum;
     r->output_square_sum = b.output_square_sum;
   } else {
@@ -90,6 +92,7 @@ std::shared_ptr<ComputeResult> run_compute_job(const ComputeJob& job, const std:
     ThreadPool& pool = ThreadPool::shared();
     r->threads = job.threads > 0 ? std::min(job.threads, pool.size()) : pool.size();
     r->simd = simd_target_name();
+    r->tuning = to_string(cpu_tuning());
     const auto t0 = Clock::now();
     Tensor y = run_layer(linear, x, job.kernel, job.layer.use_bias ? &bias : nullptr, opt);
     if (first) y = to_channels_last(y);

@@ -76,6 +76,7 @@ struct ComputeResult {
   double engine_ms = 0, colour_ms = 0;
   int threads = 1;
   std::string simd;
+  std::string tuning;  // the engine's CPU tuning profile (engine/cpu_tuning.h)
   Clock::time_point submitted, finished;
 
   const Tensor& shown() const { return view.before_activation ? *pre : *post; }

@@ -35,7 +35,9 @@ void draw_status_bar(AppState& app, Ui& ui) {
     item_tooltip("From the change to the first frame showing the new maps.");
     ImGui::SameLine(0, em);
     ImGui::Text("SIMD %s", r.simd.c_str());
-    item_tooltip("The Highway target the engine dispatched to on this processor.");
+    const std::string simd_tip = "The Highway target the engine dispatched to on this processor, and the CPU tuning "
+                                 "profile in force: " + r.tuning + " (CONVSCOPE_TUNING=zen5|sapphire-rapids overrides it).";
+    item_tooltip(simd_tip.c_str());
     ImGui::SameLine(0, em);
     ImGui::Text("%d threads", r.threads);
     ImGui::SameLine(0, em);

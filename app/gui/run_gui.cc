@@ -446,11 +446,11 @@ int run_gui(const GuiOptions& options) {
     }
     std::printf("update latency, %lldx%lldx%lld input, %d filters 3x3 'same' (change -> frame showing the new maps): "
 "median %.1f ms, p90 %.1f ms, max %.1f ms; engine median %.1f ms, whole job (engine + stats + colours) median %.1f ms, "
-                "result -> presented median %.1f ms; %d threads, SIMD %s\n",
+                "result -> presented median %.1f ms; %d threads, SIMD %s, tuning %s\n",
                 (long long)app.input->dim(1), (long long)app.input->dim(0), (long long)app.input->dim(2), app.layer.filters,
                 percentile(lat, 0.5), percentile(lat, 0.9), percentile(lat, 1.0), percentile(eng, 0.5),
                 percentile(worker_ms, 0.5), percentile(display_ms, 0.5),
-                app.result->threads, app.result->simd.c_str());
+                app.result->threads, app.result->simd.c_str(), app.result->tuning.c_str());
 
     // 1080p: a smooth synthetic RGB image, 1920x1080.
     Tensor big({1080, 1920, 3}, "input");
