@@ -4,6 +4,7 @@
 #include "app/gui/compute.h"
 #include "app/gui/ui.h"
 #include "engine/conv_simd.h"
+#include "engine/cpu_tuning.h"
 #include "engine/thread_pool.h"
 
 namespace convscope {
@@ -35,9 +36,13 @@ void draw_status_bar(AppState& app, Ui& ui) {
     item_tooltip("From the change to the first frame showing the new maps.");
     ImGui::SameLine(0, em);
     ImGui::Text("SIMD %s", r.simd.c_str());
-    const std::string simd_tip = "The Highway target the engine dispatched to on this processor, and the CPU tuning "
-                                 "profile in force: " + r.tuning + " (CONVSCOPE_TUNING=zen5|sapphire-rapids overrides it).";
-    item_tooltip(simd_tip.c_str());
+    if (ImGui::IsItemHovered()) {  // (built only when shown, not every frame)
+      std::string names;
+      for (CpuTuning t : all_cpu_tunings()) names += (names.empty() ? "" : "|") + std::string(to_string(t));
+      const std::string tip = "The Highway target the engine dispatched to on this processor, and the CPU tuning "
+                              "profile in force: " + r.tuning + " (CONVSCOPE_TUNING=" + names + " overrides it).";
+      item_tooltip(tip.c_str());
+    }
     ImGui::SameLine(0, em);
     ImGui::Text("%d threads", r.threads);
     ImGui::SameLine(0, em);
