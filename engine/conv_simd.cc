@@ -490,6 +490,7 @@ struct FlatRows {
                              // ahead (the rolling kernel always fetches ahead)
   bool near_out = false;     // rolling kernel: also fetch the output row two rows down (see
                              // RowsAliasInL1)
+  bool out_ahead_l2 = false; // rolling kernel: output lines of later strips fetched into L2 only
 };
 
 // Blocks (or strips) ahead that the flat multi-row kernels fetch the input and output lines of.
@@ -810,8 +811,12 @@ HWY_INLINE void FlatRollStep(const FlatRows& r, int64_t base, int64_t j0, int64_
     constexpr int slot = (U + 1) % KH;
     float* out = r.outs[base + U - KH + 1] + j0;
     constexpr int kBlock = GB * P * S;
-    for (int t = 0; t < (kBlock + 15) / 16 + 1; ++t)
-      __builtin_prefetch(out + kFlatPrefetchAhead * kBlock + 16 * t, 1);
+    for (int t = 0; t < (kBlock + 15) / 16 + 1; ++t) {
+      if (r.out_ahead_l2)
+        __builtin_prefetch(out + kFlatPrefetchAhead * kBlock + 16 * t, 1, 2);  // prefetcht1
+      else
+        __builtin_prefetch(out + kFlatPrefetchAhead * kBlock + 16 * t, 1);
+    }
     if constexpr (!kLast) {  // (not in the last group, whose last rows have none two rows down)
       if (r.near_out) {
         const float* out_near = r.outs[base + U - KH + 1 + kRollNearRows] + j0;
@@ -1498,11 +1503,11 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
         }
         const FlatRows segments[3] = {
             {rows_l.data(), KH, dx * cw, wpack_kx.get(), bpack.get(), outs_l.data(), seg_l * cw, layer.activation,
-             flat_prefetch, near_out},
+             flat_prefetch, near_out, tuning.roll_out_prefetch_l2},
             {rows_m.data(), KH, dx * cw, wpack_kx.get(), bpack.get(), outs_m.data(), (int_b - int_a) * cw,
-             layer.activation, flat_prefetch, near_out},
+             layer.activation, flat_prefetch, near_out, tuning.roll_out_prefetch_l2},
             {rows_r.data(), KH, dx * cw, wpack_kx.get(), bpack.get(), outs_r.data(), seg_r * cw, layer.activation,
-             flat_prefetch, near_out}};
+             flat_prefetch, near_out, tuning.roll_out_prefetch_l2}};
         for (const FlatRows& seg : segments) {
           if (roll)
             FlatRollDispatch(P, packed_c, seg, m, tuning.shift_3x3);

@@ -50,13 +50,16 @@ FlatTuning flat_tuning(CpuTuning tuning) {
     case CpuTuning::Zen5:
       // Zen 5: 7x7 ran 1.13x (4K) and 1.18x (1080p, 2 threads) faster in chunks of 70 rows than of
       // 21; the 3x3 row walk 1.05-1.22x faster than the strips (1080p and 4K RGB).
-      return {72, true};
+      return {72, true, false};
     case CpuTuning::SapphireRapids:
     default:
       // Sapphire Rapids (in one process, one thread): 72-row chunks ran 0.60-0.66x the speed of
       // 24-row ones at 4K (5x5, 7x7) and 0.91-0.95x at 1080p; 10-40 rows measured alike. The 3x3
-      // strips in 24-row chunks ran 1.09-1.21x faster than the row walk (4K / 1080p RGB).
-      return {24, false};
+      // strips in 24-row chunks ran 1.09-1.21x faster than the row walk (4K / 1080p RGB). The
+      // output rows fetched ahead into L2 instead of L1 (session 12): 1.02-1.08x on one thread
+      // (RGB 1080p / 1440p / 4K with 3x3, 5x5 and 7x7, the depthwise layer), 1.02-1.04x on two;
+      // not fetching them at all was 1.05x at 1080p but 0.91x at 1440p and 4K.
+      return {24, false, true};
   }
 }
 

@@ -19,6 +19,9 @@ struct FlatTuning {
   // 3x3 RGB / one-channel filters on AVX-512 walk rows with their taps made in registers
   // (FlatShiftRun) instead of the rolling strips.
   bool shift_3x3;
+  // The rolling kernel fetches each output row's lines of a later strip into L2 only (else into
+  // L1, with write intent).
+  bool roll_out_prefetch_l2;
 };
 
 // The profile in force: CONVSCOPE_TUNING=zen5|sapphire-rapids if set (read once), else the one

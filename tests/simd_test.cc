@@ -369,8 +369,8 @@ TEST_CASE("simd: RGB and one-channel 3x3 filters equal the reference, and on FMA
 }
 
 TEST_CASE("simd: image filters are bit-identical under every CPU tuning profile") {
-  // The profiles change how tall a strip of the rolling kernel walks and whether AVX-512 3x3 rows
-  // walk right (engine/cpu_tuning.h), never the sum order: RGB and one-channel 3x3, 5x5 and 7x7
+  // The profiles change how tall a strip of the rolling kernel walks, whether AVX-512 3x3 rows
+  // walk right and where the strips fetch output lines ahead (engine/cpu_tuning.h), never the sum order: RGB and one-channel 3x3, 5x5 and 7x7
   // filters on images of several chunks under either profile, on one and two threads.
   REQUIRE(flat_tuning(CpuTuning::Zen5).roll_chunk_rows != flat_tuning(CpuTuning::SapphireRapids).roll_chunk_rows);
   REQUIRE(flat_tuning(CpuTuning::Zen5).shift_3x3 != flat_tuning(CpuTuning::SapphireRapids).shift_3x3);
