@@ -491,6 +491,12 @@ struct FlatRows {
   bool near_out = false;     // rolling kernel: also fetch the output row two rows down (see
                              // RowsAliasInL1)
   bool out_ahead_l2 = false; // rolling kernel: output lines of later strips fetched into L2 only
+  // Rolling kernel, consecutive chunks of one band (see FlatRollCarryFloats): the partial sums of
+  // the KH - 1 output rows below a chunk, per strip. carry_in: this chunk's first KH - 1 output
+  // rows start from them (its first KH - 1 input rows were read by the chunk above); carry_out: the
+  // chunk's last input rows also feed the rows below, whose sums are saved there.
+  float* carry = nullptr;
+  bool carry_in = false, carry_out = false;
 };
 
 // Blocks (or strips) ahead that the flat multi-row kernels fetch the input and output lines of.
@@ -799,10 +805,11 @@ HWY_INLINE void FlatRollInputRow(const FlatRows& r, int64_t i, int64_t j0, VF (&
 }
 
 // Input row base + U; then output row base + U - KH + 1 is complete (none before the first
-// group's last row): stored, and its slot zeroed for the next output row.
-template <int P, int GB, int KH, int S, bool kFirst, bool kLast, int U>
+// group's last row): stored, and its slot zeroed for the next output row. kCarry (last group):
+// the row also feeds the output rows below the chunk (ky <= U), whose slots are saved afterwards.
+template <int P, int GB, int KH, int S, bool kFirst, bool kLast, int U, bool kCarry = false>
 HWY_INLINE void FlatRollStep(const FlatRows& r, int64_t base, int64_t j0, int64_t valid, VF (&acc)[KH][GB * P]) {
-  constexpr int lo = kLast ? U + 1 : 0, hi = kFirst ? U : KH - 1;
+  constexpr int lo = kLast && !kCarry ? U + 1 : 0, hi = kFirst ? U : KH - 1;
   // The chunk has m * KH + KH - 1 input rows: only its last group has rows with none kRollNearRows
   // further down.
   constexpr bool kNear = !kLast || U + kRollNearRows <= KH - 2;
@@ -829,41 +836,65 @@ HWY_INLINE void FlatRollStep(const FlatRows& r, int64_t base, int64_t j0, int64_
 }
 
 // Input rows base + U for U in Us; kFirst: base == 0; kLast: base == m * KH (U < KH - 1).
-template <int P, int GB, int KH, int S, bool kFirst, bool kLast, size_t... Us>
+template <int P, int GB, int KH, int S, bool kFirst, bool kLast, bool kCarry, size_t... Us>
 HWY_INLINE void FlatRollGroup(const FlatRows& r, int64_t base, int64_t j0, int64_t valid, VF (&acc)[KH][GB * P],
                               std::index_sequence<Us...>) {
-  (FlatRollStep<P, GB, KH, S, kFirst, kLast, static_cast<int>(Us)>(r, base, j0, valid, acc), ...);
+  (FlatRollStep<P, GB, KH, S, kFirst, kLast, static_cast<int>(Us), kCarry>(r, base, j0, valid, acc), ...);
 }
 
+// carry: this strip's (KH - 1) x GB * P vectors of r.carry (see FlatRows). Slot q holds output row
+// q of the chunk below (m * KH is a multiple of KH), so the saved slots are the next chunk's slots.
 template <int P, int GB, int KH, int S>
-HWY_INLINE void FlatRollStrip(const FlatRows& r, int64_t m, int64_t j0, int64_t valid) {
+HWY_INLINE void FlatRollStrip(const FlatRows& r, int64_t m, int64_t j0, int64_t valid, float* carry) {
   const DF d;
+  const size_t N = hn::Lanes(d);
   VF acc[KH][GB * P];
   for (int q = 0; q < KH; ++q)
     for (int i = 0; i < GB * P; ++i) acc[q][i] = hn::Zero(d);
-  FlatRollGroup<P, GB, KH, S, true, false>(r, 0, j0, valid, acc, std::make_index_sequence<KH>());
+  if (r.carry_in) {
+    // Output rows 0..KH-2 have their sums over input rows 0..KH-2 already: input row KH - 1 on.
+    for (int q = 0; q < KH - 1; ++q)
+      for (int i = 0; i < GB * P; ++i) acc[q][i] = hn::Load(d, carry + (q * GB * P + i) * N);
+    FlatRollStep<P, GB, KH, S, true, false, KH - 1>(r, 0, j0, valid, acc);
+  } else {
+    FlatRollGroup<P, GB, KH, S, true, false, false>(r, 0, j0, valid, acc, std::make_index_sequence<KH>());
+  }
   for (int64_t base = KH; base < m * KH; base += KH)
-    FlatRollGroup<P, GB, KH, S, false, false>(r, base, j0, valid, acc, std::make_index_sequence<KH>());
-  FlatRollGroup<P, GB, KH, S, false, true>(r, m * KH, j0, valid, acc, std::make_index_sequence<KH - 1>());
+    FlatRollGroup<P, GB, KH, S, false, false, false>(r, base, j0, valid, acc, std::make_index_sequence<KH>());
+  if (r.carry_out) {
+    FlatRollGroup<P, GB, KH, S, false, true, true>(r, m * KH, j0, valid, acc, std::make_index_sequence<KH - 1>());
+    for (int q = 0; q < KH - 1; ++q)
+      for (int i = 0; i < GB * P; ++i) hn::Store(acc[q][i], d, carry + (q * GB * P + i) * N);
+  } else {
+    FlatRollGroup<P, GB, KH, S, false, true, false>(r, m * KH, j0, valid, acc, std::make_index_sequence<KH - 1>());
+  }
 }
 
 
-// r.rows: m * KH + KH - 1 input rows, r.outs: m * KH output rows.
+// r.rows: m * KH + KH - 1 input rows, r.outs: m * KH output rows. Strip k of the row keeps its
+// carry at r.carry + k * FlatRollCarryStride(KH) (the strips are the same for every chunk).
 template <int P, int KH, int S>
 void FlatRollRun(const FlatRows& r, int64_t m) {
   constexpr int GB = std::max(1, FlatRollGroups(P, KH));
   const int64_t group = P * S, block = GB * group;
   const int64_t L = r.length;
+  const int64_t stride = (KH - 1) * GB * P * static_cast<int64_t>(hn::Lanes(DF()));
+  float* carry = r.carry;  // null without carries (never read then)
+  auto next = [&] {
+    float* c = carry;
+    if (carry) carry += stride;
+    return c;
+  };
   if (L >= block) {
     int64_t j = 0;
-    for (; j + block <= L; j += block) FlatRollStrip<P, GB, KH, S>(r, m, j, block);
-    if (j < L) FlatRollStrip<P, GB, KH, S>(r, m, L - block, block);
+    for (; j + block <= L; j += block) FlatRollStrip<P, GB, KH, S>(r, m, j, block, next());
+    if (j < L) FlatRollStrip<P, GB, KH, S>(r, m, L - block, block, next());
   } else if (L >= group) {
     int64_t j = 0;
-    for (; j + group <= L; j += group) FlatRollStrip<P, 1, KH, S>(r, m, j, group);
-    if (j < L) FlatRollStrip<P, 1, KH, S>(r, m, L - group, group);
+    for (; j + group <= L; j += group) FlatRollStrip<P, 1, KH, S>(r, m, j, group, next());
+    if (j < L) FlatRollStrip<P, 1, KH, S>(r, m, L - group, group, next());
   } else {
-    FlatRollStrip<P, 1, KH, S>(r, m, 0, L);
+    FlatRollStrip<P, 1, KH, S>(r, m, 0, L, next());
   }
 }
 
@@ -1042,6 +1073,17 @@ bool FlatShiftDispatch(int p, const FlatRows& r, int64_t m) {
 // Whether the rolling kernel takes a KH x KH kernel with p patterns (packed_c != 0: one).
 bool FlatRollFits(int64_t kh, int64_t p, int64_t packed_c) {
   return RollTakes(packed_c ? 1 : static_cast<int>(p), static_cast<int>(kh));
+}
+
+// Floats of FlatRows::carry that FlatRollDispatch's strips use on a segment of `length` (the
+// same P and step as FlatRollDispatch picks).
+int64_t FlatRollCarryFloats(int p, int64_t packed_c, int64_t kh, int64_t length) {
+  const bool packed = kRegs >= 32 && packed_c == 3;
+  const int P = packed ? 1 : std::min(p, 4);
+  const int64_t S = packed ? PackedStep(3) : kLanes;
+  const int64_t GB = std::max(1, FlatRollGroups(P, static_cast<int>(kh))), group = P * S, block = GB * group;
+  const int64_t strips = length >= block ? length / block + 1 : length >= group ? length / group + 1 : 1;
+  return strips * (kh - 1) * GB * P * kLanes;
 }
 
 // shift_3x3: FlatTuning::shift_3x3 (the row walk where it takes the layout, else the strips).
@@ -1478,14 +1520,28 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
       std::vector<const float*> rows_l(static_cast<size_t>(multi_rows + KH - 1)), rows_m(rows_l), rows_r(rows_l);
       std::vector<float*> outs_l(static_cast<size_t>(multi_rows)), outs_m(outs_l), outs_r(outs_l);
       const int P = static_cast<int>(pattern);
+      // Rolling chunks of one band hand the partial sums of the KH - 1 rows below each chunk to the
+      // next chunk (FlatRows::carry), so that no input row is read by two chunks, except around a
+      // chunk shifted back to end at oy1 (a band not a multiple of KH rows long).
+      const int64_t seg_len[3] = {seg_l * cw, (int_b - int_a) * cw, seg_r * cw};
+      AlignedFloats carry[3];
+      if (roll)
+        for (int s = 0; s < 3; ++s) carry[s] = AllocFloats(FlatRollCarryFloats(P, packed_c, KH, seg_len[s]));
+      auto chunk_rows = [&](int64_t ob) {  // rows of the chunk at ob (rolling), before any shift
+        return std::min({roll_m_cap, (oy1 - ob + KH - 1) / KH, (oy1 - oy0) / KH}) * KH;
+      };
+      bool carried = false;  // the previous chunk saved carries for this one
       int64_t H = multi_rows;
       for (int64_t ob = oy0; ob < oy1; ob += H) {
         int64_t m = 0;  // rolling: chunks of m * KH rows
         if (roll) {
-          m = std::min({roll_m_cap, (oy1 - ob + KH - 1) / KH, (oy1 - oy0) / KH});
-          H = m * KH;
+          H = chunk_rows(ob);
+          m = H / KH;
         }
         const int64_t b = std::min(ob, oy1 - H);
+        const bool carry_in = roll && carried && b == ob;
+        const bool carry_out = roll && b == ob && ob + H < oy1 && ob + H + chunk_rows(ob + H) <= oy1;
+        carried = carry_out;
         for (int64_t q = 0; q < H; ++q) build_rows(b + q);  // (no software prefetch: a burst of
         // prefetches for H whole rows stalls on the fill buffers; the hardware streams these rows)
         for (int64_t i = 0; i < H + KH - 1; ++i) {
@@ -1508,11 +1564,16 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
              layer.activation, flat_prefetch, near_out, tuning.roll_out_prefetch_l2},
             {rows_r.data(), KH, dx * cw, wpack_kx.get(), bpack.get(), outs_r.data(), seg_r * cw, layer.activation,
              flat_prefetch, near_out, tuning.roll_out_prefetch_l2}};
-        for (const FlatRows& seg : segments) {
-          if (roll)
+        for (int s = 0; s < 3; ++s) {
+          FlatRows seg = segments[s];
+          if (roll) {
+            seg.carry = carry[s].get();
+            seg.carry_in = carry_in;
+            seg.carry_out = carry_out;
             FlatRollDispatch(P, packed_c, seg, m, tuning.shift_3x3);
-          else
+          } else {
             FlatMultiDispatch(P, packed_c, seg);
+          }
         }
         if (!vec_act)
           for (int64_t q = 0; q < H; ++q)

@@ -56,9 +56,9 @@ FlatTuning flat_tuning(CpuTuning tuning) {
       // Sapphire Rapids (in one process, one thread): 72-row chunks ran 0.60-0.66x the speed of
       // 24-row ones at 4K (5x5, 7x7) and 0.91-0.95x at 1080p; 10-40 rows measured alike. The 3x3
       // strips in 24-row chunks ran 1.09-1.21x faster than the row walk (4K / 1080p RGB). The
-      // output rows fetched ahead into L2 instead of L1 (session 12): 1.02-1.08x on one thread
-      // (RGB 1080p / 1440p / 4K with 3x3, 5x5 and 7x7, the depthwise layer), 1.02-1.04x on two;
-      // not fetching them at all was 1.05x at 1080p but 0.91x at 1440p and 4K.
+      // output rows fetched ahead into L2 instead of L1 (session 12): 5x5 RGB 1.02-1.04x at 1080p
+      // and 4K (one thread, alternating in one process); not fetching them at all was slower at
+      // 1440p and 4K (0.9x).
       return {24, false, true};
   }
 }
