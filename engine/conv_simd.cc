@@ -872,7 +872,7 @@ HWY_INLINE void FlatRollStrip(const FlatRows& r, int64_t m, int64_t j0, int64_t 
 
 
 // r.rows: m * KH + KH - 1 input rows, r.outs: m * KH output rows. Strip k of the row keeps its
-// carry at r.carry + k * FlatRollCarryStride(KH) (the strips are the same for every chunk).
+// carry at r.carry + k * (KH - 1) * GB * P lanes (the strips are the same for every chunk).
 template <int P, int KH, int S>
 void FlatRollRun(const FlatRows& r, int64_t m) {
   constexpr int GB = std::max(1, FlatRollGroups(P, KH));
@@ -1488,10 +1488,10 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
       return direct ? slot_src[static_cast<size_t>(padded % ring)] + (ox0 * sx - ax.lead) * cw
                     : band_row(padded) + ox0 * sx * cw;
     };
-    // Calls run(ox0, count, direct) on the row's segments (see dense_direct).
+    // Calls run(ox0, count, direct) on the row's non-empty segments (see dense_direct).
     auto for_dense_segments = [&](auto&& run) {
       if (!dense_direct) return run(int64_t{0}, p.out_w, false);
-      run(int64_t{0}, dense_l, false);
+      if (dense_l > 0) run(int64_t{0}, dense_l, false);
       run(dense_l, dense_mid, true);
       if (dense_l + dense_mid < p.out_w) run(dense_l + dense_mid, p.out_w - dense_l - dense_mid, false);
     };
@@ -1523,9 +1523,10 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
       // Rolling chunks of one band hand the partial sums of the KH - 1 rows below each chunk to the
       // next chunk (FlatRows::carry), so that no input row is read by two chunks, except around a
       // chunk shifted back to end at oy1 (a band not a multiple of KH rows long).
+      // (Only bands of more than one chunk carry: most bands of small images are one chunk.)
       const int64_t seg_len[3] = {seg_l * cw, (int_b - int_a) * cw, seg_r * cw};
       AlignedFloats carry[3];
-      if (roll)
+      if (roll && oy1 - oy0 > roll_m_cap * KH)
         for (int s = 0; s < 3; ++s) carry[s] = AllocFloats(FlatRollCarryFloats(P, packed_c, KH, seg_len[s]));
       auto chunk_rows = [&](int64_t ob) {  // rows of the chunk at ob (rolling), before any shift
         return std::min({roll_m_cap, (oy1 - ob + KH - 1) / KH, (oy1 - oy0) / KH}) * KH;
@@ -1539,8 +1540,8 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
           m = H / KH;
         }
         const int64_t b = std::min(ob, oy1 - H);
-        const bool carry_in = roll && carried && b == ob;
-        const bool carry_out = roll && b == ob && ob + H < oy1 && ob + H + chunk_rows(ob + H) <= oy1;
+        const bool carry_in = carried;  // (a chunk that carries out is followed by one not shifted)
+        const bool carry_out = carry[0] && b == ob && ob + H < oy1 && ob + H + chunk_rows(ob + H) <= oy1;
         carried = carry_out;
         for (int64_t q = 0; q < H; ++q) build_rows(b + q);  // (no software prefetch: a burst of
         // prefetches for H whole rows stalls on the fill buffers; the hardware streams these rows)
@@ -1620,7 +1621,6 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
         }
       } else if (pairs) {
         for_dense_segments([&](int64_t ox0, int64_t count, bool direct) {
-          if (count <= 0) return;
           for (int64_t ky = 0; ky < KH; ++ky)
             tap_list[static_cast<size_t>(ky)] = {dense_input(oy * sy + ky * dy, ox0, direct),
                                                  pair_w.get() + ky * npairs * N};
@@ -1632,7 +1632,6 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
           for (int64_t tile = 0; tile < tiles; ++tile) {
             const float* wt = wdense + (g * tiles + tile) * taps * cin_g * tile_w;
             for_dense_segments([&](int64_t ox0, int64_t count, bool direct) {
-              if (count <= 0) return;
               int64_t nt = 0;
               for (int64_t ky = 0; ky < KH; ++ky) {
                 const float* row = dense_input(oy * sy + ky * dy, ox0, direct) + g * cin_g;
