@@ -686,7 +686,7 @@ constexpr int FlatRollGroups(int P, int KH) {
 // 16-register rule asked for 3 groups, after Sapphire Rapids measurements of the AVX-512 code.)
 constexpr int kRollMinAcc16 = 10;
 // Output rows a strip walks down at most (a band's rows in chunks of whole multiples of KH):
-// FlatTuning::roll_chunk_rows (engine/cpu_tuning.h). Every chunk pays for its first and last
+// FlatTuning::chunk_rows (engine/cpu_tuning.h). Every chunk pays for its first and last
 // KH - 1 input rows, which feed fewer than KH output rows in flight, so taller chunks are cheaper
 // where nothing else limits them: on a Zen 5 core, 7x7 ran 1.13x (4K) and 1.18x (1080p, 2 threads)
 // faster in chunks of 70 rows than of 21 (133 rows, one chunk per band at 4K, 4% slower than 70).
@@ -1128,6 +1128,39 @@ AlignedFloats AllocFloats(int64_t n) {
   return p;
 }
 
+// A buffer a pool thread keeps from one band (and one call) to the next. Per-band buffers
+// allocated anew let the allocator hand their pages back and fault them in again band after band:
+// on a Zen 5 core the rolling 6x6 RGB filter at 1080p in two chunks per band (whose carries take
+// 124 KB) ran 1.2x slower than with glibc told to keep its memory (MALLOC_TRIM_THRESHOLD_).
+// Buffers above kKeepFloats are allocated for the band only, so a thread keeps at most
+// 5 x 2 MiB (the benchmark workloads need under 1 MiB each).
+constexpr int64_t kKeepFloats = int64_t{1} << 19;
+struct KeptFloats {
+  int64_t capacity = 0;
+  AlignedFloats data;
+  float* at_least(int64_t n) {  // grows (contents lost), never shrinks
+    if (capacity < n) {
+      data = AllocFloats(n);
+      capacity = n;
+    }
+    return data.get();
+  }
+};
+// n floats for one band: `kept`'s storage or, past kKeepFloats, `own`'s.
+float* BandFloats(KeptFloats& kept, AlignedFloats& own, int64_t n) {
+  if (n > kKeepFloats) {
+    own = AllocFloats(n);
+    return own.get();
+  }
+  return kept.at_least(n);
+}
+// The buffers of Conv's band body, one of each in use at a time on a thread (a band runs to its
+// end before its thread takes another).
+struct BandBuffers {
+  KeptFloats ring, pass_sums, carry[3];
+};
+thread_local BandBuffers band_buffers;
+
 // Dense layers on several threads: each thread packs its own copy of the weights (at the start of
 // its first band of the call) instead of sharing one. Packing on the pool, or on one thread, made
 // each core pull the packed weights that the other core wrote through the shared cache: 2-thread
@@ -1138,8 +1171,7 @@ AlignedFloats AllocFloats(int64_t n) {
 constexpr int64_t kLocalPackFloats = int64_t{1} << 20;
 struct LocalPacked {
   uint64_t call = 0;  // the Conv call these weights belong to
-  int64_t capacity = 0;
-  AlignedFloats w;
+  KeptFloats w;
 };
 thread_local LocalPacked local_packed;
 std::atomic<uint64_t> conv_calls{0};
@@ -1370,7 +1402,7 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
   // output row reads), each built once per band just before the first output row that needs it.
   // Flat rows with stride 1 and no dilation in y run several output rows per block (each input
   // row loaded once for all of them); the ring then holds the block's rows. The rolling kernel
-  // takes chunks of m * KH rows (up to FlatTuning::roll_chunk_rows), the others blocks of multi_rows.
+  // takes chunks of m * KH rows (up to FlatTuning::chunk_rows), the others blocks of multi_rows.
   const bool multi_shape = flat_direct && sy == 1 && dy == 1 && KH >= 2 && KH <= 7 && KW == KH;
   // RGB rows take the packed layout, except 3x3 on the multi-row path: its three patterns in 2
   // strip groups ran 1.04-1.09x faster on a Zen 5 core (1080p and 4K, 1 and 2 threads) than one
@@ -1380,7 +1412,7 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
   const bool packed_ok = kind == Kind::Flat && PackedChannels(cw) && pattern > 1 && !(multi_shape && KH == 3);
   const bool roll = multi_shape && FlatRollFits(KH, pattern, packed_ok ? cw : 0);
   const FlatTuning tuning = flat_tuning(cpu_tuning());
-  const int64_t roll_m_cap = std::max<int64_t>(1, tuning.roll_chunk_rows / KH);
+  const int64_t roll_m_cap = std::max<int64_t>(1, tuning.chunk_rows(KH, packed_ok) / KH);
   const int64_t multi_rows =
       roll ? roll_m_cap * KH
            : multi_shape ? FlatRowsPerBlock(static_cast<int>(pattern), static_cast<int>(KH)) : 1;
@@ -1442,18 +1474,16 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
     if (local_pack) {
       LocalPacked& mine = local_packed;
       if (mine.call != call_id) {
-        if (mine.capacity < packed_floats) {
-          mine.w = AllocFloats(packed_floats);
-          mine.capacity = packed_floats;
-        }
-        pack_all(mine.w.get());
+        pack_all(mine.w.at_least(packed_floats));
         mine.call = call_id;
       }
-      wdense = mine.w.get();
+      wdense = mine.w.data.get();
     }
 
     const int64_t slot_floats = flat_direct ? piece_stride : row_stride;
-    AlignedFloats buf = AllocFloats(ring * slot_floats);
+    BandBuffers& kept = band_buffers;
+    AlignedFloats own_ring;
+    float* const ring_data = BandFloats(kept.ring, own_ring, ring * slot_floats);
     std::vector<const float*> slot_src(static_cast<size_t>(ring));  // flat / dense_direct: the row's data
     int64_t built = -1;  // highest padded row built so far (the ring holds [built - ring + 1, built])
     auto build_rows = [&](int64_t oy) {
@@ -1464,7 +1494,7 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
         const int64_t iy = p.transpose ? (iy_raw >= 0 && iy_raw < p.in_h ? iy_raw : -1)
                                        : border_source(iy_raw, p.in_h, layer.border);
         const float* src = iy < 0 ? nullptr : image + iy * p.in_w * p.in_c;
-        float* dst = buf.get() + (r % ring) * slot_floats;
+        float* dst = ring_data + (r % ring) * slot_floats;
         if (flat_direct || dense_direct) slot_src[static_cast<size_t>(r % ring)] = src ? src : constant_row.get();
         if (flat_direct) {
           padder.build_range(src, dst, 0, piece_l);
@@ -1481,7 +1511,7 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
       }
       built = std::max(built, hi);
     };
-    auto band_row = [&](int64_t padded_row) { return buf.get() + (padded_row % ring) * slot_floats; };
+    auto band_row = [&](int64_t padded_row) { return ring_data + (padded_row % ring) * slot_floats; };
     // Dense forward: the input of output pixel ox0 in padded row `padded`, from the padded row or
     // (direct: ox0 * sx >= ax.lead) straight from the input row.
     auto dense_input = [&](int64_t padded, int64_t ox0, bool direct) {
@@ -1497,7 +1527,8 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
     };
 
     // Partial sums between input-channel passes: two buffers of one row x one channel tile.
-    AlignedFloats scratch = multi_pass ? AllocFloats(2 * p.out_w * tile_w) : AlignedFloats();
+    AlignedFloats own_pass_sums;
+    float* const pass_sums = multi_pass ? BandFloats(kept.pass_sums, own_pass_sums, 2 * p.out_w * tile_w) : nullptr;
     std::vector<const float*> tap_in(static_cast<size_t>(taps)), tap_mid(tap_in), tap_right(tap_in);
     std::vector<TapPtr> tap_list(static_cast<size_t>(taps));
     // Asks for the input rows the next output row will copy, so that DRAM reads overlap this
@@ -1525,9 +1556,11 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
       // chunk shifted back to end at oy1 (a band not a multiple of KH rows long).
       // (Only bands of more than one chunk carry: most bands of small images are one chunk.)
       const int64_t seg_len[3] = {seg_l * cw, (int_b - int_a) * cw, seg_r * cw};
-      AlignedFloats carry[3];
+      AlignedFloats own_carry[3];
+      float* carry[3] = {nullptr, nullptr, nullptr};
       if (roll && oy1 - oy0 > roll_m_cap * KH)
-        for (int s = 0; s < 3; ++s) carry[s] = AllocFloats(FlatRollCarryFloats(P, packed_c, KH, seg_len[s]));
+        for (int s = 0; s < 3; ++s)
+          carry[s] = BandFloats(kept.carry[s], own_carry[s], FlatRollCarryFloats(P, packed_c, KH, seg_len[s]));
       auto chunk_rows = [&](int64_t ob) {  // rows of the chunk at ob (rolling), before any shift
         return std::min({roll_m_cap, (oy1 - ob + KH - 1) / KH, (oy1 - oy0) / KH}) * KH;
       };
@@ -1547,7 +1580,7 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
         // prefetches for H whole rows stalls on the fill buffers; the hardware streams these rows)
         for (int64_t i = 0; i < H + KH - 1; ++i) {
           const int64_t slot = (b + i) % ring;
-          const float* piece = buf.get() + slot * slot_floats;
+          const float* piece = ring_data + slot * slot_floats;
           rows_l[static_cast<size_t>(i)] = piece;
           rows_m[static_cast<size_t>(i)] = slot_src[static_cast<size_t>(slot)] + (int_a - p.x.pad_before) * cw;
           rows_r[static_cast<size_t>(i)] = piece + piece_l * cw;
@@ -1568,7 +1601,7 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
         for (int s = 0; s < 3; ++s) {
           FlatRows seg = segments[s];
           if (roll) {
-            seg.carry = carry[s].get();
+            seg.carry = carry[s];
             seg.carry_in = carry_in;
             seg.carry_out = carry_out;
             FlatRollDispatch(P, packed_c, seg, m, tuning.shift_3x3);
@@ -1596,7 +1629,7 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
           // Left piece, interior straight from the input rows, right piece.
           for (int64_t ky = 0; ky < KH; ++ky) {
             const int64_t slot = (oy * sy + ky * dy) % ring;
-            const float* left = buf.get() + slot * slot_floats;
+            const float* left = ring_data + slot * slot_floats;
             const float* src = slot_src[static_cast<size_t>(slot)];
             for (int64_t kx = 0; kx < KW; ++kx) {
               const size_t t = static_cast<size_t>(ky * KW + kx);
@@ -1644,9 +1677,9 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
                                out_row + ox0 * p.out_c + g * cout_g + tile * tile_w, p.out_c,
                                std::min(tile_w, cout_g - tile * tile_w), layer.activation, nullptr, nullptr};
               if (merge_kx)  // one "tap" per kernel row: (kx, ci) run contiguously in input and weights
-                DenseRowDispatch(cb, r, count, KW * cin_g, ci_pass_merged, scratch.get());
+                DenseRowDispatch(cb, r, count, KW * cin_g, ci_pass_merged, pass_sums);
               else
-                DenseRowDispatch(cb, r, count, cin_g, ci_pass, scratch.get());
+                DenseRowDispatch(cb, r, count, cin_g, ci_pass, pass_sums);
             });
           }
       } else {
@@ -1676,7 +1709,7 @@ void Conv(const ConvPlan& p, const Layer& layer, const float* x, const float* ke
               const DenseRow r{tap_list.data(), nt, 0, cin_g, cw, bpack.get() + (g * tiles + tile) * tile_w,
                                out_row + ox0 * p.out_c + g * cout_g + tile * tile_w, sx * p.out_c,
                                std::min(tile_w, cout_g - tile * tile_w), layer.activation, nullptr, nullptr};
-              DenseRowDispatch(cb, r, qx_hi - qx_lo + 1, cin_g, ci_pass, scratch.get());
+              DenseRowDispatch(cb, r, qx_hi - qx_lo + 1, cin_g, ci_pass, pass_sums);
             }
         }
       }

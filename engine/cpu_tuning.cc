@@ -49,8 +49,12 @@ FlatTuning flat_tuning(CpuTuning tuning) {
   switch (tuning) {
     case CpuTuning::Zen5:
       // Zen 5: 7x7 ran 1.13x (4K) and 1.18x (1080p, 2 threads) faster in chunks of 70 rows than of
-      // 21; the 3x3 row walk 1.05-1.22x faster than the strips (1080p and 4K RGB).
-      return {72, true, false};
+      // 21 (session 7, before chunks carried their partial sums); the 3x3 row walk 1.05-1.22x
+      // faster than the strips (1080p and 4K RGB). RGB rows since session 13 (chunks carrying,
+      // one thread, in one process): 4K 4x4 / 5x5 / 6x6 / 7x7 in chunks of 16 / 20 / 48 / 35 rows
+      // 1.06x / 1.14-1.17x / 1.06x / 1.06x faster than of 72 (1080p: 5x5 0.95-1.05x, 6x6 and 7x7
+      // 0.95-1.0x); one-channel 4K 5x5 ran 0.96x at 20 rows, so other layouts keep 72.
+      return {72, {16, 20, 48, 35}, true, false};
     case CpuTuning::SapphireRapids:
     default:
       // Sapphire Rapids (in one process, one thread): 72-row chunks ran 0.60-0.66x the speed of
@@ -59,7 +63,7 @@ FlatTuning flat_tuning(CpuTuning tuning) {
       // output rows fetched ahead into L2 instead of L1 (session 12): 5x5 RGB 1.02-1.04x at 1080p
       // and 4K (one thread, alternating in one process); not fetching them at all was slower at
       // 1440p and 4K (0.9x).
-      return {24, false, true};
+      return {24, {24, 24, 24, 24}, false, true};
   }
 }
 
