@@ -52,8 +52,8 @@ FlatTuning flat_tuning(CpuTuning tuning) {
       // 21 (session 7, before chunks carried their partial sums); the 3x3 row walk 1.05-1.22x
       // faster than the strips (1080p and 4K RGB). RGB rows since session 13 (chunks carrying,
       // one thread, in one process): 4K 4x4 / 5x5 / 6x6 / 7x7 in chunks of 16 / 20 / 48 / 35 rows
-      // 1.06x / 1.14-1.17x / 1.06x / 1.06x faster than of 72 (1080p: 5x5 0.95-1.05x, 6x6 and 7x7
-      // 0.95-1.0x); one-channel 4K 5x5 ran 0.96x at 20 rows, so other layouts keep 72.
+      // 1.07x / 1.14-1.17x / 1.05x / 1.05x faster than of 72 (1080p 4x4 1.12x, 5x5 0.96-1.04x,
+      // 6x6 and 7x7 0.98-1.01x); one-channel 4K 5x5 ran 0.96x at 20 rows, so other layouts keep 72.
       return {72, {16, 20, 48, 35}, true, false};
     case CpuTuning::SapphireRapids:
     default:
