@@ -633,6 +633,54 @@ TEST_CASE("simd: a pool's threads repack dense weights for every call (same shap
   }
 }
 
+TEST_CASE("simd: results do not depend on what earlier calls left in the threads' kept buffers") {
+  // Each pool thread (and the caller) keeps its band buffers, the padded-row ring, the rolling
+  // chunks' carries and the partial sums between channel passes, from one call to the next, with
+  // whatever the last call wrote in them. Layers that use each buffer, of several sizes, run in
+  // turn on one pool, twice over; every result equals that of a thread that never ran anything
+  // before (a new std::thread with a one-thread pool), bit for bit, under every profile and target.
+  // Checked: a first channel pass that starts from the kept partial sums instead of zero fails it.
+  Case tall;  // RGB 5x5, 400 rows: bands of 25 rows in two chunks, which carry
+  tall.h = 400, tall.w = 70, tall.c = 3;
+  tall.layer.groups = tall.layer.filters = 3;
+  tall.layer.kernel_h = tall.layer.kernel_w = 5;
+  tall.layer.padding.kind = PaddingKind::Same;
+  tall.layer.border = BorderMode::Reflect;
+  Case tall7 = tall;  // 7x7, one channel, wider rows: larger carries and ring
+  tall7.w = 150, tall7.c = 1;
+  tall7.layer.groups = tall7.layer.filters = 1;
+  tall7.layer.kernel_h = tall7.layer.kernel_w = 7;
+  Case passes;  // dense, several input-channel passes (partial sums)
+  passes.h = 5, passes.w = 7, passes.c = 600;
+  passes.layer.filters = 70;
+  passes.layer.padding.kind = PaddingKind::Same;
+  Case tr = passes;  // transposed, its own ring layout
+  tr.h = 9, tr.w = 11, tr.c = 40;
+  tr.layer.transpose = true;
+  tr.layer.kernel_h = tr.layer.kernel_w = 4;
+  tr.layer.stride_h = tr.layer.stride_w = 2;
+  const std::vector<Case> cases{tall, passes, tall7, tr};
+  int failures = 0;
+  ThreadPool pool(2);
+  for_each_tuning_and_target([&] {
+    std::vector<std::vector<float>> fresh;  // (the target mock and the profile are process-wide)
+    for (const Case& cs : cases) {
+      std::vector<float> y;
+      std::thread([&] { y = run_with_pool(cs, 1, 31); }).join();
+      fresh.push_back(std::move(y));
+    }
+    for (int round = 0; round < 2; ++round)
+      for (size_t i = 0; i < cases.size(); ++i) {
+        const std::vector<float> again = run_on(cases[i], pool, 31);
+        if (std::memcmp(again.data(), fresh[i].data(), again.size() * sizeof(float)) != 0) {
+          MESSAGE(describe(cases[i].layer, cases[i].h, cases[i].w, cases[i].c) << " round " << round);
+          ++failures;
+        }
+      }
+  });
+  CHECK(failures == 0);
+}
+
 TEST_CASE("thread pool: back-to-back jobs, sleeping and spinning workers, exceptions") {
   // Ensures every chunk runs exactly once per job whether the workers are still spinning from the
   // previous job or asleep, with fewer threads than the pool, and that an exception reaches the caller.
