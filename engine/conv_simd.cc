@@ -686,10 +686,11 @@ constexpr int FlatRollGroups(int P, int KH) {
 // 16-register rule asked for 3 groups, after Sapphire Rapids measurements of the AVX-512 code.)
 constexpr int kRollMinAcc16 = 10;
 // Output rows a strip walks down at most (a band's rows in chunks of whole multiples of KH):
-// FlatTuning::chunk_rows (engine/cpu_tuning.h). Every chunk pays for its first and last
-// KH - 1 input rows, which feed fewer than KH output rows in flight, so taller chunks are cheaper
-// where nothing else limits them: on a Zen 5 core, 7x7 ran 1.13x (4K) and 1.18x (1080p, 2 threads)
-// faster in chunks of 70 rows than of 21 (133 rows, one chunk per band at 4K, 4% slower than 70).
+// FlatTuning::chunk_rows (engine/cpu_tuning.h). Until session 12 every chunk paid for its first
+// and last KH - 1 input rows, which feed fewer than KH output rows in flight, so taller chunks were
+// cheaper: on a Zen 5 core, 7x7 ran 1.13x (4K) and 1.18x (1080p, 2 threads) faster in chunks of 70
+// rows than of 21. Since then the chunks of a band hand on their partial sums (FlatRows::carry) and
+// only bands pay, so the height is what the caches want (session 13: 16-48 rows for 4K RGB).
 // On a Sapphire-Rapids-class core the same 72-row chunks ran 0.60-0.66x the speed of 24-row ones at
 // 4K (5x5 and 7x7, 1 and 2 threads) and 0.91-0.95x at 1080p, with 10 to 40 rows alike.
 // Whether the rolling kernel takes KH x KH kernels with P patterns; each size is instantiated for
